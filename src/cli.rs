@@ -1,0 +1,202 @@
+//! Command-line definitions and the mapping of each command's outcome to output and exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use pycache_policy::check::{Scope, check_index};
+use pycache_policy::error::Error;
+use pycache_policy::hook::{self, Installed, Uninstalled};
+use pycache_policy::matcher::Matcher;
+use pycache_policy::policy::{POLICY_FILE, Policy, PolicyError, Problem};
+use pycache_policy::repo::Repo;
+use pycache_policy::report::{self, Format};
+
+const EXIT_FINDINGS: u8 = 1;
+
+/// Keep Python bytecode caches (__pycache__/, *.pyc) out of a git repository, except where it
+/// keeps one on purpose.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pycache-policy",
+    version,
+    after_help = "\
+Exit codes: 0 clean, 1 findings, 2 could not run (not a repository, bad policy, ...).
+
+The policy is read from --policy FILE, else pycache-policy.toml at the repository root, else
+[tool.pycache-policy] in pyproject.toml, else the defaults: forbid __pycache__/, *.py[co] and
+*$py.class, allow nothing.
+
+Typical use:
+  pycache-policy init          # write a commented pycache-policy.toml
+  pycache-policy check --all   # is anything tracked that should not be?
+  pycache-policy install       # refuse such commits from now on"
+)]
+pub struct Cli {
+    /// Run as if started in DIR (like `git -C DIR`); may be repeated.
+    #[arg(short = 'C', value_name = "DIR", global = true, action = clap::ArgAction::Append)]
+    directories: Vec<PathBuf>,
+
+    /// Read the policy from FILE instead of looking for it in the repository.
+    #[arg(long, value_name = "FILE", global = true)]
+    policy: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Judge the staged index: refuse caches the next commit would add or change.
+    ///
+    /// Reads the index git is committing (including the temporary index of `git commit -a` and
+    /// `git commit -- PATH`), never the working tree: a file changed after `git add` is judged
+    /// by what was staged.
+    Check {
+        /// Judge every tracked path, not only what the next commit changes.
+        #[arg(long)]
+        all: bool,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+
+        /// Print nothing when there are no findings.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Install the pre-commit hook (honours core.hooksPath and linked worktrees).
+    ///
+    /// Never overwrites a hook you already have: it refuses, or with --chain keeps that hook and
+    /// runs it before the check. Running it twice changes nothing.
+    Install {
+        /// Keep an existing pre-commit hook and run it first.
+        #[arg(long)]
+        chain: bool,
+    },
+    /// Remove the pre-commit hook, restoring the hook that `install --chain` kept.
+    Uninstall,
+    /// Write a commented pycache-policy.toml at the repository root (never overwrites).
+    Init,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    /// Grouped by cache folder, with the command that fixes it.
+    Human,
+    /// One JSON object with a `findings` array.
+    Json,
+}
+
+/// Runs the parsed command; `Err` means it could not run (exit 2).
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    for dir in &cli.directories {
+        std::env::set_current_dir(dir).map_err(Error::io("change to the directory", dir))?;
+    }
+    let cwd = std::env::current_dir().map_err(Error::io("read the current directory", "."))?;
+    let repo = Repo::discover(&cwd)?;
+    match cli.command {
+        Command::Check { all, format, quiet } => {
+            let scope = if all { Scope::All } else { Scope::Staged };
+            let root = repo.workdir()?;
+            let policy = Policy::discover(Some(root), cli.policy.as_deref())?;
+            let matcher = Matcher::new(&policy, repo.ignore_case()).map_err(|message| {
+                Error::Policy(PolicyError {
+                    origin: policy.origin.clone(),
+                    problems: vec![Problem {
+                        line: 0,
+                        column: 0,
+                        message,
+                    }],
+                })
+            })?;
+            let outcome = check_index(&repo, &policy, &matcher, scope)?;
+            let format = match format {
+                FormatArg::Human => Format::Human,
+                FormatArg::Json => Format::Json,
+            };
+            if !(quiet && outcome.findings.is_empty()) {
+                print!("{}", report::render(format, &outcome, &policy, scope));
+            }
+            Ok(if outcome.has_errors() {
+                ExitCode::from(EXIT_FINDINGS)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Install { chain } => {
+            match hook::install(&repo, chain)? {
+                Installed::New(p) => println!("installed the pre-commit hook: {}", p.display()),
+                Installed::Chained(p, kept) => println!(
+                    "installed the pre-commit hook: {}\nyour previous hook is kept as {} and runs first",
+                    p.display(),
+                    kept.display()
+                ),
+                Installed::Updated(p) => println!("updated the pre-commit hook: {}", p.display()),
+                Installed::AlreadyInstalled(p) => {
+                    println!("the pre-commit hook is already installed: {}", p.display())
+                }
+            }
+            if !on_path("pycache-policy") {
+                eprintln!(
+                    "warning: `pycache-policy` is not on PATH, so the hook will refuse every \
+                     commit until it is (for example: cargo install --path <this checkout>)"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Uninstall => {
+            match hook::uninstall(&repo)? {
+                Uninstalled::Removed(p) => println!("removed the pre-commit hook: {}", p.display()),
+                Uninstalled::Restored(p) => println!(
+                    "removed the pycache-policy hook and restored your previous one: {}",
+                    p.display()
+                ),
+                Uninstalled::NotInstalled(p) => {
+                    println!("no pycache-policy hook to remove at {}", p.display())
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init => {
+            let path = repo.workdir()?.join(POLICY_FILE);
+            init(&path)?;
+            println!(
+                "wrote {}\nedit it (for example to keep a folder on purpose), then run \
+                 `pycache-policy check --all`",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn init(path: &Path) -> Result<(), Error> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::PolicyExists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                Error::io("create", path)(e)
+            }
+        })?;
+    file.write_all(Policy::template().as_bytes())
+        .map_err(Error::io("write", path))
+}
+
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}

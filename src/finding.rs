@@ -1,0 +1,110 @@
+//! Findings: what the policy objects to, as plain data with stable codes.
+//!
+//! A finding is never an error: the check ran and has a verdict. Codes are kebab-case and never
+//! change meaning once released, so scripts and CI can match on them.
+
+use std::fmt;
+
+/// The kind of a finding. Its [`Code::as_str`] is stable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    /// A path the policy forbids is staged (or tracked, with `--all`).
+    TrackedCache,
+    /// A folder kept on purpose has no tracked `README.md` explaining it.
+    AllowlistMissingReadme,
+}
+
+impl Code {
+    /// Every code, for documentation and uniqueness tests.
+    pub const ALL: &'static [Code] = &[Code::TrackedCache, Code::AllowlistMissingReadme];
+
+    /// The stable kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::TrackedCache => "tracked-cache",
+            Code::AllowlistMissingReadme => "allowlist-missing-readme",
+        }
+    }
+
+    /// One line on what the code means.
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::TrackedCache => {
+                "a Python bytecode cache that the policy forbids is staged or tracked"
+            }
+            Code::AllowlistMissingReadme => {
+                "a cache folder kept on purpose has no tracked README.md explaining why"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much a finding matters. Every finding so far is an error (it fails the check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Reported, but the check still passes.
+    Warning,
+    /// Fails the check (exit code 1).
+    Error,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One thing the policy objects to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// What kind of problem.
+    pub code: Code,
+    /// Whether it fails the check.
+    pub severity: Severity,
+    /// The repository-relative path it is about (bytes: git paths need not be UTF-8). For a
+    /// folder, without the trailing `/`.
+    pub path: Vec<u8>,
+    /// The cache folder the path belongs to, for grouping: the folder a forbid pattern excluded
+    /// (such as `a/__pycache__`), else the path's parent folder (empty at the root).
+    pub folder: Vec<u8>,
+    /// The rule that decided it: a forbid pattern or an allow entry, as written in the policy.
+    pub rule: String,
+    /// A sentence for humans on what is wrong and how to fix it.
+    pub message: String,
+}
+
+impl Finding {
+    /// Whether the finding fails the check.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "not kebab-case: {s}"
+            );
+            assert!(!code.description().is_empty());
+        }
+    }
+}

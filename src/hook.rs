@@ -1,0 +1,152 @@
+//! Installing the pre-commit hook where git will run it, without ever losing a hook the user
+//! already has.
+//!
+//! The hook is the script in the top-level `hooks/pre-commit`, compiled into the binary. It is
+//! recognised as ours by its marker line. A hook that is not ours is never overwritten: `install`
+//! refuses, or with `--chain` renames it to `pre-commit.pre-pycache-policy`, which our script
+//! runs first. `uninstall` removes our hook and puts a chained one back. Both are idempotent.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::repo::Repo;
+
+/// The hook script, as shipped in `hooks/pre-commit`.
+pub const SCRIPT: &str = include_str!("../hooks/pre-commit");
+
+/// The line that marks a hook as ours.
+const MARKER: &str = "# pycache-policy pre-commit hook";
+
+/// The name a chained (pre-existing) hook is kept under, beside ours.
+pub const CHAINED_SUFFIX: &str = ".pre-pycache-policy";
+
+/// What `install` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Installed {
+    /// The hook was written where there was none.
+    New(PathBuf),
+    /// The user's hook was kept (renamed to the second path) and runs before ours.
+    Chained(PathBuf, PathBuf),
+    /// An older version of our hook was replaced.
+    Updated(PathBuf),
+    /// Our hook was already there, unchanged.
+    AlreadyInstalled(PathBuf),
+}
+
+/// What `uninstall` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Uninstalled {
+    /// Our hook was removed; nothing was there before it.
+    Removed(PathBuf),
+    /// Our hook was removed and the chained hook put back in its place.
+    Restored(PathBuf),
+    /// There was no hook of ours to remove.
+    NotInstalled(PathBuf),
+}
+
+fn is_ours(path: &Path) -> bool {
+    fs::read(path).is_ok_and(|bytes| {
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .take(3)
+            .any(|l| l.starts_with(MARKER))
+    })
+}
+
+fn chained_path(hook: &Path) -> PathBuf {
+    let mut name = hook.as_os_str().to_owned();
+    name.push(CHAINED_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Installs the pre-commit hook for `repo`. With `chain`, a hook that is already there is kept
+/// and run first; without it, such a hook makes `install` refuse.
+pub fn install(repo: &Repo, chain: bool) -> Result<Installed, Error> {
+    repo.workdir()?;
+    let dir = repo.hooks_dir()?;
+    let hook = dir.join("pre-commit");
+    // `symlink_metadata`: a dangling symlink is still somebody's hook.
+    let exists = fs::symlink_metadata(&hook).is_ok();
+    if exists && is_ours(&hook) {
+        let current = fs::read(&hook).map_err(Error::io("read the hook", &hook))?;
+        if current == SCRIPT.as_bytes() {
+            return Ok(Installed::AlreadyInstalled(hook));
+        }
+        write_executable(&hook, SCRIPT)?;
+        return Ok(Installed::Updated(hook));
+    }
+    if exists {
+        if !chain {
+            return Err(Error::HookExists { path: hook });
+        }
+        let kept = chained_path(&hook);
+        if fs::symlink_metadata(&kept).is_ok() {
+            return Err(Error::ChainedHookExists { path: kept });
+        }
+        fs::rename(&hook, &kept).map_err(Error::io("keep the existing hook as", &kept))?;
+        if let Err(e) = write_executable(&hook, SCRIPT) {
+            // Put the user's hook back rather than leave no hook at all.
+            let _ = fs::rename(&kept, &hook);
+            return Err(e);
+        }
+        return Ok(Installed::Chained(hook, kept));
+    }
+    fs::create_dir_all(&dir).map_err(Error::io("create the hooks folder", &dir))?;
+    write_executable(&hook, SCRIPT)?;
+    Ok(Installed::New(hook))
+}
+
+/// Removes our pre-commit hook and restores a hook that `install --chain` kept. A hook that is
+/// not ours is left alone (an error).
+pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
+    repo.workdir()?;
+    let hook = repo.hooks_dir()?.join("pre-commit");
+    if fs::symlink_metadata(&hook).is_err() {
+        return Ok(Uninstalled::NotInstalled(hook));
+    }
+    if !is_ours(&hook) {
+        return Err(Error::HookNotOurs { path: hook });
+    }
+    let kept = chained_path(&hook);
+    if fs::symlink_metadata(&kept).is_ok() {
+        // rename over our hook: at no moment is there no hook.
+        fs::rename(&kept, &hook).map_err(Error::io("restore the chained hook", &kept))?;
+        return Ok(Uninstalled::Restored(hook));
+    }
+    fs::remove_file(&hook).map_err(Error::io("remove the hook", &hook))?;
+    Ok(Uninstalled::Removed(hook))
+}
+
+/// Writes `text` to `path` atomically (a temporary file in the same folder, then a rename), with
+/// mode 0755.
+pub fn write_executable(path: &Path, text: &str) -> Result<(), Error> {
+    write_atomic(path, text.as_bytes(), 0o755)
+}
+
+/// Writes `bytes` to `path` atomically with the given mode: readers see the old file or the new
+/// one, never half of it, and a failure leaves the old file as it was.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.pycache-policy.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io("write", path)(e)
+    })
+}

@@ -1,0 +1,20 @@
+//! pycache-policy keeps Python bytecode caches (`__pycache__/`, `*.pyc`) out of git repositories,
+//! except where a repository keeps one on purpose.
+//!
+//! The data flows one way: a [`policy::Policy`] is compiled into a [`matcher::Matcher`]; a source
+//! of paths (the staged index, in [`check`]) is judged by it into [`finding::Finding`]s; a
+//! [`report`] renders them. [`hook`] installs the pre-commit hook that runs the check.
+//!
+//! The library never prints; the binary decides what goes where.
+#![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
+
+pub mod check;
+pub mod error;
+pub mod finding;
+pub mod hook;
+pub mod matcher;
+pub mod policy;
+pub mod repo;
+pub mod report;
+
+pub use error::Error;

@@ -1,0 +1,712 @@
+//! The policy: which paths are Python caches that must not be tracked, and which cache folders a
+//! repository keeps on purpose.
+//!
+//! A policy comes from, in order: an explicit `--policy FILE`, `pycache-policy.toml` at the
+//! repository root, the `[tool.pycache-policy]` table of the root `pyproject.toml`, or the built-in
+//! defaults. Loading happens in two phases, as cargo-deny does it: the TOML is parsed into a
+//! spanned document, then every key is validated into a [`Policy`] that cannot be invalid. Every
+//! problem found in the file is collected (with its line and column) instead of stopping at the
+//! first one.
+//!
+//! What is *not* decided here: how a pattern matches a path. That is [`crate::matcher`].
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// The name of the policy file at the repository root.
+pub const POLICY_FILE: &str = "pycache-policy.toml";
+
+/// The table of `pyproject.toml` that may hold the policy instead.
+pub const PYPROJECT_TABLE: &str = "tool.pycache-policy";
+
+/// The forbid patterns used when the policy does not name its own.
+///
+/// `*.py[co]` and not the `.gitignore` template's `*.py[cod]`: a `.pyd` is a compiled extension
+/// module, which Python cannot regenerate, so it is not a cache.
+pub const DEFAULT_FORBID: &[&str] = &["__pycache__/", "*.py[co]", "*$py.class"];
+
+/// File names that can explain a kept cache folder.
+pub const README_NAME: &str = "README.md";
+
+/// A validated policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Where the policy was read from.
+    pub origin: Origin,
+    /// gitignore-style patterns of paths that must never be tracked, in file order.
+    pub forbid: Vec<String>,
+    /// Paths kept on purpose even though a forbid pattern covers them.
+    pub allow: Vec<AllowEntry>,
+}
+
+/// Where a policy came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A `pycache-policy.toml` file (or the file given with `--policy`).
+    File(PathBuf),
+    /// The `[tool.pycache-policy]` table of a `pyproject.toml`.
+    PyProject(PathBuf),
+    /// No policy file: the built-in defaults.
+    Defaults,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(p) => write!(f, "{}", p.display()),
+            Origin::PyProject(p) => write!(f, "[{PYPROJECT_TABLE}] in {}", p.display()),
+            Origin::Defaults => f.write_str("built-in defaults"),
+        }
+    }
+}
+
+/// A path the repository keeps on purpose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllowEntry {
+    /// Repository-relative, `/`-separated, without a leading `./` or a trailing `/`.
+    pub path: String,
+    /// The entry was written with a trailing `/`: it names a folder and everything in it.
+    pub is_dir: bool,
+    /// Why the folder is kept, for humans.
+    pub reason: Option<String>,
+    /// The folder must be explained by a tracked `README.md`, inside it or in the folder that
+    /// holds it.
+    pub require_readme: bool,
+}
+
+impl AllowEntry {
+    /// The entry as the user wrote it (with its trailing `/` for a folder).
+    pub fn display_path(&self) -> String {
+        if self.is_dir {
+            format!("{}/", self.path)
+        } else {
+            self.path.clone()
+        }
+    }
+
+    /// The tracked paths that may hold the README explaining this entry, most specific first:
+    /// `DIR/README.md`, then `PARENT/README.md`.
+    pub fn readme_candidates(&self) -> Vec<String> {
+        let mut out = Vec::with_capacity(2);
+        if self.is_dir {
+            out.push(format!("{}/{README_NAME}", self.path));
+        }
+        match self.path.rsplit_once('/') {
+            Some((parent, _)) => out.push(format!("{parent}/{README_NAME}")),
+            None => out.push(README_NAME.to_string()),
+        }
+        out
+    }
+}
+
+impl Policy {
+    /// The policy used when there is no policy file.
+    pub fn defaults() -> Policy {
+        Policy {
+            origin: Origin::Defaults,
+            forbid: DEFAULT_FORBID.iter().map(|s| s.to_string()).collect(),
+            allow: Vec::new(),
+        }
+    }
+
+    /// Finds and loads the policy for a repository whose working tree is `root` (if it has one).
+    ///
+    /// `explicit` (from `--policy`) wins; then `ROOT/pycache-policy.toml`; then
+    /// `[tool.pycache-policy]` in `ROOT/pyproject.toml`; then [`Policy::defaults`].
+    pub fn discover(root: Option<&Path>, explicit: Option<&Path>) -> Result<Policy, PolicyError> {
+        if let Some(path) = explicit {
+            let text = read(path)?;
+            return Policy::from_toml(&text, Origin::File(path.to_path_buf()));
+        }
+        let Some(root) = root else {
+            return Ok(Policy::defaults());
+        };
+        let file = root.join(POLICY_FILE);
+        if file.is_file() {
+            let text = read(&file)?;
+            return Policy::from_toml(&text, Origin::File(file));
+        }
+        let pyproject = root.join("pyproject.toml");
+        if pyproject.is_file() {
+            let text = read(&pyproject)?;
+            return Policy::from_pyproject(&text, pyproject);
+        }
+        Ok(Policy::defaults())
+    }
+
+    /// Parses and validates a `pycache-policy.toml` document.
+    pub fn from_toml(text: &str, origin: Origin) -> Result<Policy, PolicyError> {
+        let mut v = Validator::new(text, origin.clone());
+        let doc = v.parse();
+        let policy = doc.and_then(|doc| v.policy(doc.get_ref(), ""));
+        v.finish(policy)
+    }
+
+    /// Parses a `pyproject.toml` and validates its `[tool.pycache-policy]` table, if it has one.
+    pub fn from_pyproject(text: &str, path: PathBuf) -> Result<Policy, PolicyError> {
+        let mut v = Validator::new(text, Origin::PyProject(path));
+        let Some(doc) = v.parse() else {
+            return v.finish(None);
+        };
+        let table = doc
+            .get_ref()
+            .get("tool")
+            .and_then(|tool| tool.get_ref().as_table())
+            .and_then(|tool| tool.get("pycache-policy"));
+        let policy = match table {
+            None => Some(Policy::defaults()),
+            Some(value) => match value.get_ref().as_table() {
+                Some(table) => v.policy(table, "tool.pycache-policy."),
+                None => {
+                    v.wrong_type(value, PYPROJECT_TABLE, "a table");
+                    None
+                }
+            },
+        };
+        v.finish(policy)
+    }
+
+    /// A commented policy file, as `pycache-policy init` writes it.
+    pub fn template() -> &'static str {
+        include_str!("../pycache-policy.toml")
+    }
+}
+
+fn read(path: &Path) -> Result<String, PolicyError> {
+    let bytes = std::fs::read(path).map_err(|e| PolicyError {
+        origin: Origin::File(path.to_path_buf()),
+        problems: vec![Problem {
+            line: 0,
+            column: 0,
+            message: format!("cannot read the policy file: {e}"),
+        }],
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_col_of(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        PolicyError {
+            origin: Origin::File(path.to_path_buf()),
+            problems: vec![Problem {
+                line,
+                column,
+                message: "the policy file is not valid UTF-8 (TOML must be UTF-8)".into(),
+            }],
+        }
+    })
+}
+
+/// Everything wrong with a policy file, each problem with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    /// The file (or pyproject table) the problems are in.
+    pub origin: Origin,
+    /// The problems, in file order.
+    pub problems: Vec<Problem>,
+}
+
+/// One problem in a policy file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line, or 0 when the problem is about the whole file.
+    pub line: usize,
+    /// 1-based column, in characters, or 0 when the problem is about the whole file.
+    pub column: usize,
+    /// What is wrong and, where it helps, what to write instead.
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = match &self.origin {
+            Origin::File(p) | Origin::PyProject(p) => p.display().to_string(),
+            Origin::Defaults => "<defaults>".to_string(),
+        };
+        let n = self.problems.len();
+        write!(
+            f,
+            "invalid policy in {file} ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            if p.line == 0 {
+                write!(f, "\n  {file}: {}", p.message)?;
+            } else {
+                write!(f, "\n  {file}:{}:{}: {}", p.line, p.column, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// 1-based line and character column of a byte offset.
+fn line_col_of(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// Walks the spanned TOML document, building a [`Policy`] and collecting every problem.
+struct Validator<'t> {
+    text: &'t str,
+    origin: Origin,
+    problems: Vec<(usize, Problem)>,
+}
+
+impl<'t> Validator<'t> {
+    fn new(text: &'t str, origin: Origin) -> Self {
+        Validator {
+            text,
+            origin,
+            problems: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, span: Range<usize>, message: String) {
+        let (line, column) = line_col_of(self.text, span.start);
+        self.problems.push((
+            span.start,
+            Problem {
+                line,
+                column,
+                message,
+            },
+        ));
+    }
+
+    fn parse(&mut self) -> Option<Spanned<DeTable<'t>>> {
+        let (doc, errors) = DeTable::parse_recoverable(self.text);
+        if errors.is_empty() {
+            return Some(doc);
+        }
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            self.problem(span, format!("TOML syntax error: {}", e.message()));
+        }
+        None
+    }
+
+    fn finish(mut self, policy: Option<Policy>) -> Result<Policy, PolicyError> {
+        match policy {
+            Some(policy) if self.problems.is_empty() => Ok(policy),
+            _ => {
+                self.problems.sort_by_key(|(offset, _)| *offset);
+                Err(PolicyError {
+                    origin: self.origin,
+                    problems: self.problems.into_iter().map(|(_, p)| p).collect(),
+                })
+            }
+        }
+    }
+
+    fn wrong_type(&mut self, value: &Spanned<DeValue<'_>>, key: &str, expected: &str) {
+        self.problem(
+            value.span(),
+            format!(
+                "`{key}` must be {expected}, found {}",
+                value.get_ref().type_str()
+            ),
+        );
+    }
+
+    fn unknown_key(
+        &mut self,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        prefix: &str,
+        known: &[&str],
+    ) {
+        let list = known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.problem(
+            key.span(),
+            format!(
+                "unknown key `{prefix}{}` (expected one of: {list})",
+                key.get_ref()
+            ),
+        );
+    }
+
+    /// Validates the policy table; `prefix` is how its keys are named in messages.
+    fn policy(&mut self, table: &DeTable<'_>, prefix: &str) -> Option<Policy> {
+        let mut forbid = Some(DEFAULT_FORBID.iter().map(|s| s.to_string()).collect());
+        let mut allow = Some(Vec::new());
+        let mut forbid_spans = Vec::new();
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "caches" => {
+                    let (f, spans) = self.caches(value, prefix);
+                    forbid = f;
+                    forbid_spans = spans;
+                }
+                "allow" => allow = self.allow_list(value, prefix),
+                _ => self.unknown_key(key, prefix, &["caches", "allow"]),
+            }
+        }
+        let forbid: Vec<String> = forbid?;
+        let allow: Vec<(AllowEntry, Range<usize>)> = allow?;
+        // A pattern the matcher cannot compile is named here, at its position.
+        let mut compiled = true;
+        for (i, pattern) in forbid.iter().enumerate() {
+            if let Err(message) = crate::matcher::check_pattern(pattern) {
+                compiled = false;
+                let span = forbid_spans.get(i).cloned().unwrap_or(0..0);
+                self.problem(span, message);
+            }
+        }
+        let policy = Policy {
+            origin: self.origin.clone(),
+            forbid,
+            allow: allow.iter().map(|(a, _)| a.clone()).collect(),
+        };
+        if compiled {
+            // An allow entry that no forbid pattern covers allows nothing: a mistake.
+            let matcher = crate::matcher::Matcher::new(&policy, false);
+            if let Ok(matcher) = matcher {
+                for (entry, span) in &allow {
+                    if !matcher.covers(entry) {
+                        self.problem(
+                            span.clone(),
+                            format!(
+                                "allow entry `{}` is not covered by any forbid pattern, so it \
+                                 allows nothing (forbid: {})",
+                                entry.display_path(),
+                                policy.forbid.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        Some(policy)
+    }
+
+    fn caches(
+        &mut self,
+        value: &Spanned<DeValue<'_>>,
+        prefix: &str,
+    ) -> (Option<Vec<String>>, Vec<Range<usize>>) {
+        let name = format!("{prefix}caches");
+        let Some(table) = value.get_ref().as_table() else {
+            self.wrong_type(value, &name, "a table");
+            return (None, Vec::new());
+        };
+        let mut forbid = Some(DEFAULT_FORBID.iter().map(|s| s.to_string()).collect());
+        let mut spans = Vec::new();
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "forbid" => {
+                    let key_name = format!("{name}.forbid");
+                    let Some(array) = value.get_ref().as_array() else {
+                        self.wrong_type(value, &key_name, "an array of strings");
+                        forbid = None;
+                        continue;
+                    };
+                    let mut patterns = Vec::new();
+                    for item in array.iter() {
+                        match item.get_ref().as_str() {
+                            Some(s) => {
+                                patterns.push(s.to_string());
+                                spans.push(item.span());
+                            }
+                            None => {
+                                self.wrong_type(item, &format!("{key_name}[]"), "a string");
+                                forbid = None;
+                            }
+                        }
+                    }
+                    if forbid.is_some() {
+                        forbid = Some(patterns);
+                    }
+                }
+                _ => self.unknown_key(key, &format!("{name}."), &["forbid"]),
+            }
+        }
+        (forbid, spans)
+    }
+
+    fn allow_list(
+        &mut self,
+        value: &Spanned<DeValue<'_>>,
+        prefix: &str,
+    ) -> Option<Vec<(AllowEntry, Range<usize>)>> {
+        let name = format!("{prefix}allow");
+        let Some(array) = value.get_ref().as_array() else {
+            self.wrong_type(value, &name, "an array of tables (`[[allow]]`)");
+            return None;
+        };
+        let mut out = Some(Vec::new());
+        for item in array.iter() {
+            let entry = self.allow_entry(item, &name);
+            match (entry, out.as_mut()) {
+                (Some(entry), Some(out)) => out.push((entry, item.span())),
+                _ => out = None,
+            }
+        }
+        out
+    }
+
+    fn allow_entry(&mut self, item: &Spanned<DeValue<'_>>, name: &str) -> Option<AllowEntry> {
+        let Some(table) = item.get_ref().as_table() else {
+            self.wrong_type(item, &format!("{name}[]"), "a table with a `path`");
+            return None;
+        };
+        let mut ok = true;
+        let mut path = None;
+        let mut reason = None;
+        let mut require_readme = true;
+        for (key, value) in table.iter() {
+            let key_name = format!("{name}.{}", key.get_ref());
+            match key.get_ref().as_ref() {
+                "path" => match value.get_ref().as_str() {
+                    Some(s) => match normalize_allow_path(s) {
+                        Ok(p) => path = Some(p),
+                        Err(msg) => {
+                            self.problem(value.span(), format!("allow path `{s}` {msg}"));
+                            ok = false;
+                        }
+                    },
+                    None => {
+                        self.wrong_type(value, &key_name, "a string");
+                        ok = false;
+                    }
+                },
+                "reason" => match value.get_ref().as_str() {
+                    Some(s) => reason = Some(s.to_string()),
+                    None => {
+                        self.wrong_type(value, &key_name, "a string");
+                        ok = false;
+                    }
+                },
+                "require_readme" => match value.get_ref().as_bool() {
+                    Some(b) => require_readme = b,
+                    None => {
+                        self.wrong_type(value, &key_name, "a boolean (true or false)");
+                        ok = false;
+                    }
+                },
+                _ => {
+                    self.unknown_key(
+                        key,
+                        &format!("{name}."),
+                        &["path", "reason", "require_readme"],
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let Some((path, is_dir)) = path else {
+            if ok {
+                self.problem(
+                    item.span(),
+                    format!("{name} entry has no `path` (e.g. path = \"01_Basics/__pycache__/\")"),
+                );
+            }
+            return None;
+        };
+        ok.then_some(AllowEntry {
+            path,
+            is_dir,
+            reason,
+            require_readme,
+        })
+    }
+}
+
+/// Checks an allow path and returns it without `./` and trailing `/`, and whether it named a
+/// folder. The message on error completes "allow path `X` ...".
+fn normalize_allow_path(raw: &str) -> Result<(String, bool), &'static str> {
+    if raw.is_empty() {
+        return Err("is empty");
+    }
+    if raw.starts_with('/') || raw.as_bytes().get(1) == Some(&b':') {
+        return Err("is absolute: write it relative to the repository root");
+    }
+    if raw.contains('\\') {
+        return Err("contains `\\`: separate folders with `/`");
+    }
+    if raw.contains(['*', '?', '[']) {
+        return Err("contains a wildcard: allow entries name one path, not a pattern");
+    }
+    let is_dir = raw.ends_with('/');
+    let mut parts = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => continue,
+            ".." => return Err("climbs out with `..`: it must stay inside the repository"),
+            ".git" => return Err("points into `.git`, which git never tracks"),
+            _ => parts.push(part),
+        }
+    }
+    if parts.is_empty() {
+        return Err("names the whole repository: name the kept folder instead");
+    }
+    Ok((parts.join("/"), is_dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Policy, PolicyError> {
+        Policy::from_toml(text, Origin::File("p.toml".into()))
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        load(text)
+            .unwrap_err()
+            .problems
+            .into_iter()
+            .map(|p| format!("{}:{}: {}", p.line, p.column, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let p = load("").unwrap();
+        assert_eq!(p.forbid, DEFAULT_FORBID);
+        assert!(p.allow.is_empty());
+    }
+
+    #[test]
+    fn seed_policy_parses() {
+        let p = load(
+            r#"
+[caches]
+forbid = ["__pycache__/"]
+[[allow]]
+path = "./01_Basics/__pycache__/"
+reason = "teaching"
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.forbid, ["__pycache__/"]);
+        assert_eq!(
+            p.allow,
+            [AllowEntry {
+                path: "01_Basics/__pycache__".into(),
+                is_dir: true,
+                reason: Some("teaching".into()),
+                require_readme: true,
+            }]
+        );
+        assert_eq!(
+            p.allow[0].readme_candidates(),
+            ["01_Basics/__pycache__/README.md", "01_Basics/README.md"]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let got = problems(
+            "[caches]\nforbid = [\"__pycache__/\", 3]\ncolour = 1\n[[allow]]\npath = \"../x/\"\nrequire_readme = \"yes\"\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "2:27: `caches.forbid[]` must be a string, found integer",
+                "3:1: unknown key `caches.colour` (expected one of: `forbid`)",
+                "5:8: allow path `../x/` climbs out with `..`: it must stay inside the repository",
+                "6:18: `allow.require_readme` must be a boolean (true or false), found string",
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let got = problems("[caches]\nforbid = [\"a\"\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].starts_with("2:"), "{got:?}");
+        assert!(got[0].contains("TOML syntax error"), "{got:?}");
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        assert_eq!(
+            problems("forbid = []\n"),
+            ["1:1: unknown key `forbid` (expected one of: `caches`, `allow`)"]
+        );
+    }
+
+    #[test]
+    fn absolute_and_missing_paths_are_refused() {
+        assert_eq!(
+            problems("[[allow]]\npath = \"/abs/__pycache__/\"\n[[allow]]\nreason = \"x\"\n"),
+            [
+                "2:8: allow path `/abs/__pycache__/` is absolute: write it relative to the repository root",
+                "3:1: allow entry has no `path` (e.g. path = \"01_Basics/__pycache__/\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn uncovered_allow_entry_is_a_mistake() {
+        let got = problems("[caches]\nforbid = [\"__pycache__/\"]\n[[allow]]\npath = \"docs/\"\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].starts_with("3:1: allow entry `docs/` is not covered"),
+            "{got:?}"
+        );
+        // A folder whose cache files the pattern catches is covered.
+        load("[caches]\nforbid = [\"*.pyc\"]\n[[allow]]\npath = \"a/__pycache__/\"\n").unwrap();
+    }
+
+    #[test]
+    fn invalid_pattern_is_named() {
+        let got = problems("[caches]\nforbid = [\"[z-a\"]\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].starts_with("2:11: "), "{got:?}");
+        assert!(got[0].contains("`[z-a`"), "{got:?}");
+    }
+
+    #[test]
+    fn pyproject_table() {
+        let p = Policy::from_pyproject(
+            "[project]\nname = \"x\"\n[tool.pycache-policy.caches]\nforbid = [\"*.pyc\"]\n",
+            "pyproject.toml".into(),
+        )
+        .unwrap();
+        assert_eq!(p.forbid, ["*.pyc"]);
+        let p =
+            Policy::from_pyproject("[project]\nname = \"x\"\n", "pyproject.toml".into()).unwrap();
+        assert_eq!(p.forbid, DEFAULT_FORBID);
+        let e = Policy::from_pyproject(
+            "[tool.pycache-policy]\nforbid = 1\n",
+            "pyproject.toml".into(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.problems[0].message,
+            "unknown key `tool.pycache-policy.forbid` (expected one of: `caches`, `allow`)"
+        );
+    }
+
+    #[test]
+    fn shipped_template_is_valid() {
+        load(Policy::template()).unwrap();
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col_of("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_col_of("x", 0), (1, 1));
+    }
+}

@@ -1,0 +1,139 @@
+//! Opening a repository the way the `git` command does, and the few things about it the checks
+//! and hooks need: the index git is committing, `HEAD`'s tree, `core.ignorecase`, where hooks
+//! live.
+//!
+//! libgit2 leaves some of git's environment to its caller, so it is handled here:
+//! `GIT_DIR`, `GIT_WORK_TREE`, `GIT_CEILING_DIRECTORIES` and, above all, `GIT_INDEX_FILE`, which
+//! git sets to a temporary index while `git commit -a` or `git commit -- PATH` runs the
+//! pre-commit hook. That temporary index is the commit being made, so it is the one to judge.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorCode, Index, Repository, RepositoryOpenFlags, Tree};
+
+use crate::error::Error;
+
+/// An open repository, with the environment that decides which index is staged.
+pub struct Repo {
+    /// The libgit2 repository.
+    pub git: Repository,
+    /// `GIT_INDEX_FILE`, resolved against the starting directory.
+    index_file: Option<PathBuf>,
+}
+
+fn env(name: &str) -> Option<OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+impl Repo {
+    /// Opens the repository for `cwd` as git would: `GIT_DIR`/`GIT_WORK_TREE` when set, else by
+    /// searching upwards from `cwd` (stopping at `GIT_CEILING_DIRECTORIES`).
+    pub fn discover(cwd: &Path) -> Result<Repo, Error> {
+        let not_a_repo = |e: git2::Error| Error::NotARepository {
+            start: cwd.to_path_buf(),
+            detail: e.message().to_string(),
+        };
+        let git = match env("GIT_DIR") {
+            Some(dir) => {
+                let git = Repository::open(cwd.join(dir)).map_err(not_a_repo)?;
+                // git: with GIT_DIR and no GIT_WORK_TREE or core.worktree, the current directory
+                // is the top of the working tree, unless the repository is bare.
+                if env("GIT_WORK_TREE").is_none() && !git.is_bare() {
+                    let configured = git
+                        .config()
+                        .and_then(|c| c.get_path("core.worktree"))
+                        .is_ok();
+                    if !configured {
+                        git.set_workdir(cwd, false)
+                            .map_err(Error::git("use the current directory as the working tree"))?;
+                    }
+                }
+                git
+            }
+            None => {
+                let ceilings = env("GIT_CEILING_DIRECTORIES")
+                    .map(|v| std::env::split_paths(&v).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                Repository::open_ext(cwd, RepositoryOpenFlags::empty(), ceilings)
+                    .map_err(not_a_repo)?
+            }
+        };
+        if let Some(tree) = env("GIT_WORK_TREE") {
+            git.set_workdir(&cwd.join(tree), false)
+                .map_err(Error::git("use GIT_WORK_TREE as the working tree"))?;
+        }
+        Ok(Repo {
+            git,
+            index_file: env("GIT_INDEX_FILE").map(|f| cwd.join(f)),
+        })
+    }
+
+    /// The top of the working tree; an error for a bare repository.
+    pub fn workdir(&self) -> Result<&Path, Error> {
+        self.git.workdir().ok_or_else(|| Error::Bare {
+            git_dir: self.git.path().to_path_buf(),
+        })
+    }
+
+    /// `core.ignorecase`: paths differing only in ASCII case are the same path.
+    pub fn ignore_case(&self) -> bool {
+        self.git
+            .config()
+            .and_then(|c| c.get_bool("core.ignorecase"))
+            .unwrap_or(false)
+    }
+
+    /// The index the next commit is made from: `GIT_INDEX_FILE` when git set it for a hook,
+    /// else the repository's own. Refused for a bare repository.
+    pub fn staged_index(&self) -> Result<Index, Error> {
+        self.workdir()?;
+        let (result, path) = match &self.index_file {
+            Some(path) => (Index::open(path), path.clone()),
+            None => (self.git.index(), self.git.path().join("index")),
+        };
+        result.map_err(|e| Error::Index {
+            path,
+            detail: index_hint(e.message()),
+        })
+    }
+
+    /// The tree of `HEAD`, or `None` before the first commit.
+    pub fn head_tree(&self) -> Result<Option<Tree<'_>>, Error> {
+        match self.git.head() {
+            Ok(head) => head
+                .peel_to_tree()
+                .map(Some)
+                .map_err(Error::git("read the tree of HEAD")),
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
+            Err(e) => Err(Error::git("read HEAD")(e)),
+        }
+    }
+
+    /// The folder git runs hooks from: `core.hooksPath` (relative to the top of the working
+    /// tree), else `hooks/` in the common git directory, shared by all linked worktrees.
+    pub fn hooks_dir(&self) -> Result<PathBuf, Error> {
+        let config = self
+            .git
+            .config()
+            .map_err(Error::git("read the git config"))?;
+        match config.get_path("core.hooksPath") {
+            Ok(path) if path.is_absolute() => Ok(path),
+            Ok(path) => Ok(self.workdir()?.join(path)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(self.git.commondir().join("hooks")),
+            Err(e) => Err(Error::git("read core.hooksPath")(e)),
+        }
+    }
+}
+
+/// libgit2's message, plus what to do about the index features it cannot read.
+fn index_hint(message: &str) -> String {
+    let hint = if message.contains("link") {
+        " (a split index: `git update-index --no-split-index` turns it off)"
+    } else if message.contains("sdir") {
+        " (a sparse index: `git sparse-checkout init --no-sparse-index` turns it off)"
+    } else {
+        ""
+    };
+    format!("{message}{hint}")
+}
