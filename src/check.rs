@@ -3,18 +3,21 @@
 //! The index is the truth for a commit, so the working tree is never read: a file changed after
 //! `git add` is judged by what was added. By default only what the commit would change is judged
 //! (index entries added or modified relative to `HEAD`, every entry before the first commit);
-//! [`Scope::All`] judges every entry.
+//! [`Scope::All`] judges every entry. Entries added with `git add -N` are left out of the
+//! default scope, as `git commit` leaves them out of the commit.
 //!
 //! Finding the changes does not diff the whole index against `HEAD`: nearly every path fails the
 //! matcher's cheap literal test, and only the few that pass are looked up in `HEAD`'s tree.
 
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use git2::{Index, IndexEntry, Tree};
+use git2::{ObjectType, Oid, Tree, TreeWalkMode, TreeWalkResult};
 
 use crate::error::Error;
 use crate::finding::{Code, Finding, Severity};
+use crate::index::{Entry, IndexFile};
 use crate::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy, README_NAME};
 use crate::repo::Repo;
@@ -31,7 +34,7 @@ pub enum Scope {
 /// The result of a check: the findings and what it takes to fix them.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// What the policy objects to, in index order.
+    /// What the policy objects to, sorted by path.
     pub findings: Vec<Finding>,
     /// Paths to pass to `git rm -r --cached --` to untrack every forbidden path found: a whole
     /// cache folder where everything tracked in it is forbidden, else the files one by one.
@@ -57,73 +60,150 @@ pub fn check_index(
         Scope::Staged => repo.head_tree()?,
         Scope::All => None,
     };
-    let is_changed = |entry: &IndexEntry| match (&head, scope) {
-        (_, Scope::All) | (None, _) => true,
-        (Some(tree), Scope::Staged) => is_changed(tree, entry),
+    let mut judge = Judge {
+        policy,
+        matcher,
+        scope,
+        head: head.as_ref(),
+        findings: Vec::new(),
+        kept_touched: vec![false; policy.allow.len()],
     };
-
-    let mut outcome = Outcome::default();
-    let mut kept_touched = vec![false; policy.allow.len()];
-    let mut last_path: Option<Vec<u8>> = None;
+    let mut sparse = Vec::new();
+    let mut last_path: &[u8] = b"";
     for entry in index.iter() {
+        if entry.is_sparse_dir() {
+            sparse.push((entry.path.to_vec(), entry.oid.to_vec()));
+            continue;
+        }
         // Conflict stages of one path are adjacent; the path is judged once.
-        if last_path.as_deref() == Some(entry.path.as_slice()) {
+        if entry.stage != 0 && entry.path == last_path {
             continue;
         }
-        let verdict = matcher.verdict(&entry.path);
-        if verdict == Verdict::NotCache || (stage(&entry) == 0 && !is_changed(&entry)) {
-            continue;
-        }
-        match verdict {
-            Verdict::NotCache => {}
-            Verdict::Forbidden { pattern, excluded } => {
-                outcome
-                    .findings
-                    .push(tracked_cache(&entry.path, pattern, excluded));
-            }
-            Verdict::Allowed { entry: kept, .. } => {
-                if let Some(i) = policy.allow.iter().position(|a| a == kept) {
-                    kept_touched[i] = true;
-                }
-            }
-        }
-        last_path = Some(entry.path);
+        last_path = entry.path;
+        judge.entry(&entry);
     }
-    for (kept, touched) in policy.allow.iter().zip(kept_touched) {
+    for (dir, oid) in sparse {
+        judge.sparse_dir(repo, &dir, &oid)?;
+    }
+
+    let mut findings = judge.findings;
+    for (kept, touched) in policy.allow.iter().zip(judge.kept_touched) {
         if !kept.require_readme {
             continue;
         }
-        let relevant = match (scope, &head) {
-            (Scope::All, _) | (_, None) => has_entries(&index, kept, repo.ignore_case()),
+        let ignore_case = repo.ignore_case();
+        let relevant = match &head {
+            None => has_entries(&index, kept, ignore_case),
             // A README deleted by this commit matters as much as a new file in the folder.
-            (Scope::Staged, Some(tree)) => {
+            Some(tree) => {
                 touched
-                    || kept.readme_candidates().iter().any(|p| {
-                        tree.get_path(Path::new(std::ffi::OsStr::from_bytes(p.as_bytes())))
-                            .is_ok()
-                    }) && has_entries(&index, kept, repo.ignore_case())
+                    || (kept
+                        .readme_candidates()
+                        .iter()
+                        .any(|p| tree.get_path(as_path(p.as_bytes())).is_ok())
+                        && has_entries(&index, kept, ignore_case))
             }
         };
-        if relevant && find_readme(&index, kept, repo.ignore_case()).is_none() {
-            outcome.findings.push(missing_readme(kept));
+        if relevant && find_readme(&index, kept, ignore_case).is_none() {
+            findings.push(missing_readme(kept));
+        }
+    }
+    findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
+    let untrack = untrack_paths(&index, matcher, &findings);
+    Ok(Outcome { findings, untrack })
+}
+
+/// Judges entries one at a time, collecting findings.
+struct Judge<'a> {
+    policy: &'a Policy,
+    matcher: &'a Matcher,
+    scope: Scope,
+    head: Option<&'a Tree<'a>>,
+    findings: Vec<Finding>,
+    /// Per allow entry: whether a judged path falls in it.
+    kept_touched: Vec<bool>,
+}
+
+impl Judge<'_> {
+    fn entry(&mut self, entry: &Entry<'_>) {
+        let verdict = self.matcher.verdict(entry.path);
+        if verdict == Verdict::NotCache {
+            return;
+        }
+        if self.scope == Scope::Staged {
+            if entry.intent_to_add {
+                return;
+            }
+            if entry.stage == 0 && !self.is_changed(entry.path, entry.mode, entry.oid) {
+                return;
+            }
+        }
+        self.record(entry.path, verdict);
+    }
+
+    fn record(&mut self, path: &[u8], verdict: Verdict<'_>) {
+        match verdict {
+            Verdict::NotCache => {}
+            Verdict::Forbidden { pattern, excluded } => {
+                self.findings.push(tracked_cache(path, pattern, excluded));
+            }
+            Verdict::Allowed { entry: kept, .. } => {
+                if let Some(i) = self.policy.allow.iter().position(|a| a == kept) {
+                    self.kept_touched[i] = true;
+                }
+            }
         }
     }
 
-    outcome.untrack = untrack_paths(&index, matcher, &outcome.findings);
-    Ok(outcome)
-}
-
-fn stage(entry: &IndexEntry) -> u16 {
-    (entry.flags >> 12) & 0x3
-}
-
-/// Whether the index entry differs from the same path in `HEAD` (content or mode), or is new.
-fn is_changed(head: &Tree<'_>, entry: &IndexEntry) -> bool {
-    let path = Path::new(std::ffi::OsStr::from_bytes(&entry.path));
-    match head.get_path(path) {
-        Ok(item) => item.id() != entry.id || item.filemode() as u32 != entry.mode,
-        Err(_) => true,
+    /// Whether the path differs from `HEAD` (content or mode), or is new.
+    fn is_changed(&self, path: &[u8], mode: u32, oid: &[u8]) -> bool {
+        let Some(head) = self.head else {
+            return true;
+        };
+        match head.get_path(as_path(path)) {
+            Ok(item) => item.id().as_bytes() != oid || item.filemode() as u32 != mode,
+            Err(_) => true,
+        }
     }
+
+    /// A sparse-index entry stands for a whole tree outside the sparse checkout: judge the files
+    /// in it (unless, in the default scope, it is the same tree as in `HEAD`).
+    fn sparse_dir(&mut self, repo: &Repo, dir: &[u8], oid: &[u8]) -> Result<(), Error> {
+        let dir = dir.strip_suffix(b"/").unwrap_or(dir);
+        if self.scope == Scope::Staged && !self.is_changed(dir, 0o040000, oid) {
+            return Ok(());
+        }
+        let oid = Oid::from_bytes(oid).map_err(Error::git("read a sparse directory's id"))?;
+        let tree = repo
+            .git
+            .find_tree(oid)
+            .map_err(Error::git("read a sparse directory's tree"))?;
+        let mut files = Vec::new();
+        tree.walk(TreeWalkMode::PreOrder, |root, item| {
+            if item.kind() == Some(ObjectType::Blob) {
+                let mut path = dir.to_vec();
+                path.push(b'/');
+                path.extend_from_slice(root.as_bytes());
+                path.extend_from_slice(item.name_bytes());
+                files.push((path, item.filemode() as u32, item.id()));
+            }
+            TreeWalkResult::Ok
+        })
+        .map_err(Error::git("walk a sparse directory"))?;
+        for (path, mode, id) in files {
+            let verdict = self.matcher.verdict(&path);
+            if verdict != Verdict::NotCache
+                && (self.scope == Scope::All || self.is_changed(&path, mode, id.as_bytes()))
+            {
+                self.record(&path, verdict);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn as_path(bytes: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(bytes))
 }
 
 fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Finding {
@@ -166,7 +246,7 @@ fn parent(path: &[u8]) -> &[u8] {
 }
 
 /// The index entries under the folder `prefix` (or equal to it, for a file).
-fn entries_under(index: &Index, prefix: &[u8], ignore_case: bool) -> Vec<IndexEntry> {
+fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> Vec<Entry<'i>> {
     let eq = |a: &[u8], b: &[u8]| {
         if ignore_case {
             a.eq_ignore_ascii_case(b)
@@ -181,33 +261,32 @@ fn entries_under(index: &Index, prefix: &[u8], ignore_case: bool) -> Vec<IndexEn
     };
     if ignore_case {
         // A differently cased folder sorts elsewhere in the index: look everywhere.
-        return index.iter().filter(|e| within(&e.path)).collect();
+        return index.iter().filter(|e| within(e.path)).collect();
     }
     // The index is sorted by path, so everything starting with `prefix` is one block.
-    let start = index.find_prefix(prefix).unwrap_or(index.len());
-    (start..index.len())
+    (index.lower_bound(prefix)..index.len())
         .map_while(|i| index.get(i))
         .take_while(|e| e.path.starts_with(prefix))
-        .filter(|e| within(&e.path))
+        .filter(|e| within(e.path))
         .collect()
 }
 
-fn has_entries(index: &Index, kept: &AllowEntry, ignore_case: bool) -> bool {
+fn has_entries(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> bool {
     !entries_under(index, kept.path.as_bytes(), ignore_case).is_empty()
 }
 
-fn find_readme(index: &Index, kept: &AllowEntry, ignore_case: bool) -> Option<Vec<u8>> {
+fn find_readme(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> Option<Vec<u8>> {
     kept.readme_candidates().into_iter().find_map(|candidate| {
         entries_under(index, candidate.as_bytes(), ignore_case)
             .into_iter()
             .find(|e| e.path.len() == candidate.len())
-            .map(|e| e.path)
+            .map(|e| e.path.to_vec())
     })
 }
 
 /// The shortest list of paths whose `git rm -r --cached` untracks exactly the forbidden paths
 /// found: a cache folder as a whole when everything tracked under it is forbidden.
-fn untrack_paths(index: &Index, matcher: &Matcher, findings: &[Finding]) -> Vec<Vec<u8>> {
+fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
     let mut folder_ok: Option<(Vec<u8>, bool)> = None;
     for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
@@ -221,7 +300,7 @@ fn untrack_paths(index: &Index, matcher: &Matcher, findings: &[Finding]) -> Vec<
                 _ => {
                     let ok = entries_under(index, &f.folder, false)
                         .iter()
-                        .all(|e| matches!(matcher.verdict(&e.path), Verdict::Forbidden { .. }));
+                        .all(|e| matches!(matcher.verdict(e.path), Verdict::Forbidden { .. }));
                     folder_ok = Some((f.folder.clone(), ok));
                     ok
                 }

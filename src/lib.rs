@@ -12,6 +12,7 @@ pub mod check;
 pub mod error;
 pub mod finding;
 pub mod hook;
+pub mod index;
 pub mod matcher;
 pub mod policy;
 pub mod repo;

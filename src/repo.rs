@@ -10,9 +10,10 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use git2::{ErrorCode, Index, Repository, RepositoryOpenFlags, Tree};
+use git2::{ErrorCode, Repository, RepositoryOpenFlags, Tree};
 
 use crate::error::Error;
+use crate::index::IndexFile;
 
 /// An open repository, with the environment that decides which index is staged.
 pub struct Repo {
@@ -86,16 +87,28 @@ impl Repo {
 
     /// The index the next commit is made from: `GIT_INDEX_FILE` when git set it for a hook,
     /// else the repository's own. Refused for a bare repository.
-    pub fn staged_index(&self) -> Result<Index, Error> {
+    pub fn staged_index(&self) -> Result<IndexFile, Error> {
         self.workdir()?;
-        let (result, path) = match &self.index_file {
-            Some(path) => (Index::open(path), path.clone()),
-            None => (self.git.index(), self.git.path().join("index")),
+        let path = match &self.index_file {
+            Some(path) => path.clone(),
+            None => self.git.path().join("index"),
         };
-        result.map_err(|e| Error::Index {
+        IndexFile::read(&path, self.oid_len()).map_err(|e| Error::Index {
             path,
-            detail: index_hint(e.message()),
+            detail: e.to_string(),
         })
+    }
+
+    /// Bytes in an object id: 32 in a SHA-256 repository, else 20.
+    pub fn oid_len(&self) -> usize {
+        let format = self
+            .git
+            .config()
+            .and_then(|c| c.get_string("extensions.objectformat"));
+        match format {
+            Ok(f) if f.eq_ignore_ascii_case("sha256") => 32,
+            _ => 20,
+        }
     }
 
     /// The tree of `HEAD`, or `None` before the first commit.
@@ -124,16 +137,4 @@ impl Repo {
             Err(e) => Err(Error::git("read core.hooksPath")(e)),
         }
     }
-}
-
-/// libgit2's message, plus what to do about the index features it cannot read.
-fn index_hint(message: &str) -> String {
-    let hint = if message.contains("link") {
-        " (a split index: `git update-index --no-split-index` turns it off)"
-    } else if message.contains("sdir") {
-        " (a sparse index: `git sparse-checkout init --no-sparse-index` turns it off)"
-    } else {
-        ""
-    };
-    format!("{message}{hint}")
 }
