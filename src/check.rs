@@ -16,7 +16,9 @@ use std::path::Path;
 use git2::{ObjectType, Oid, Tree, TreeWalkMode, TreeWalkResult};
 
 use crate::error::Error;
+use crate::excludes::{Excludes, Verdict as GitVerdict};
 use crate::finding::{Code, Finding, Severity};
+use crate::gitignore::{self, Probe};
 use crate::index::{Entry, IndexFile};
 use crate::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy, README_NAME};
@@ -66,6 +68,7 @@ pub fn check_index(
         scope,
         head: head.as_ref(),
         findings: Vec::new(),
+        probes: Vec::new(),
         kept_touched: vec![false; policy.allow.len()],
     };
     let mut sparse = Vec::new();
@@ -87,6 +90,15 @@ pub fn check_index(
     }
 
     let mut findings = judge.findings;
+    // The ignore side: would git keep these paths out (or let the kept ones in)?
+    let probes = match scope {
+        Scope::Staged => judge.probes,
+        Scope::All => gitignore::probes(&index, matcher, policy),
+    };
+    if !probes.is_empty() {
+        let excludes = Excludes::for_repo(repo)?;
+        findings.extend(ignore_findings(&excludes, matcher, &probes));
+    }
     for (kept, touched) in policy.allow.iter().zip(judge.kept_touched) {
         if !kept.require_readme {
             continue;
@@ -120,6 +132,8 @@ struct Judge<'a> {
     scope: Scope,
     head: Option<&'a Tree<'a>>,
     findings: Vec<Finding>,
+    /// The judged paths, for the ignore side.
+    probes: Vec<Probe>,
     /// Per allow entry: whether a judged path falls in it.
     kept_touched: Vec<bool>,
 }
@@ -142,6 +156,10 @@ impl Judge<'_> {
     }
 
     fn record(&mut self, path: &[u8], verdict: Verdict<'_>) {
+        self.probes.push(Probe {
+            path: path.to_vec(),
+            want_ignored: matches!(verdict, Verdict::Forbidden { .. }),
+        });
         match verdict {
             Verdict::NotCache => {}
             Verdict::Forbidden { pattern, excluded } => {
@@ -200,6 +218,78 @@ impl Judge<'_> {
         }
         Ok(())
     }
+}
+
+/// Findings for the probes git's ignore rules get wrong, one per policy rule and deciding line
+/// (a repository without a `__pycache__/` line would otherwise get one per folder).
+fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> Vec<Finding> {
+    struct Group {
+        rule: String,
+        line: Option<String>,
+        first: Vec<u8>,
+        count: usize,
+        git: GitVerdict,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    for d in gitignore::disagreements(excludes, probes) {
+        let rule = match matcher.verdict(&d.probe.path) {
+            Verdict::Forbidden { pattern, .. } => pattern.to_string(),
+            Verdict::Allowed { entry, .. } => entry.display_path(),
+            Verdict::NotCache => continue,
+        };
+        let line = d.git.decision().map(|x| format!("{}:{}", x.file, x.line));
+        match groups.iter_mut().find(|g| g.rule == rule && g.line == line) {
+            Some(g) => g.count += 1,
+            None => groups.push(Group {
+                rule,
+                line,
+                first: d.probe.path,
+                count: 1,
+                git: d.git,
+            }),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|Group { rule, first: path, count, git, .. }| {
+            let shown = crate::report::display_path(&path);
+            let more = match count {
+                1 => String::new(),
+                n => format!(" (and {} more like it)", n - 1),
+            };
+            let decided =
+                |d: &crate::excludes::Decision| format!("{}:{} `{}`", d.file, d.line, d.pattern);
+            let (code, message) = match &git {
+                GitVerdict::NotIgnored(by) => (
+                    Code::GitignoreMissingRule,
+                    format!(
+                        "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; \
+                         `pycache-policy gitignore` adds the rule",
+                        match by {
+                            Some(d) => format!("{} re-includes it", decided(d)),
+                            None => format!("no ignore rule covers `{rule}`"),
+                        }
+                    ),
+                ),
+                GitVerdict::Ignored(d) => (
+                    Code::AllowlistIgnored,
+                    format!(
+                        "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added \
+                         with `git add`; `pycache-policy gitignore` re-includes it",
+                        decided(d)
+                    ),
+                ),
+            };
+            Finding {
+                code,
+                severity: Severity::Warning,
+                folder: parent(&path).to_vec(),
+                path,
+                rule,
+                message,
+            }
+        })
+        .collect()
 }
 
 fn as_path(bytes: &[u8]) -> &Path {

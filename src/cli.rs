@@ -7,11 +7,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use pycache_policy::check::{Scope, check_index};
 use pycache_policy::error::Error;
+use pycache_policy::excludes::Excludes;
 use pycache_policy::hook::{self, Installed, Uninstalled};
 use pycache_policy::matcher::Matcher;
 use pycache_policy::policy::{POLICY_FILE, Policy, PolicyError, Problem};
 use pycache_policy::repo::Repo;
 use pycache_policy::report::{self, Format};
+use pycache_policy::{explain, gitignore};
 
 const EXIT_FINDINGS: u8 = 1;
 
@@ -79,6 +81,40 @@ enum Command {
     Uninstall,
     /// Write a commented pycache-policy.toml at the repository root (never overwrites).
     Init,
+    /// Make the root .gitignore express the policy, so `git add .` stops offering caches.
+    ///
+    /// The lines it owns live in one marked block at the end of the file; every other line is
+    /// kept as it is. Afterwards git ignores every path the policy forbids and none it keeps,
+    /// or the command names the file and line in the way (exit 1).
+    Gitignore {
+        /// Print the change as a unified diff and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Say why paths are or are not allowed: the policy's rule and git's ignore rule.
+    ///
+    /// For each PATH: the policy's verdict and the pattern or allow entry that decided it,
+    /// git's ignore verdict with the file and line that decided it (as `git check-ignore -v
+    /// --no-index` would), and whether it is tracked. A PATH ending in `/` names a folder.
+    Explain {
+        /// Paths, relative to the current directory.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+    },
+    /// Stop tracking every path the policy forbids (git rm -r --cached); files stay on disk.
+    ///
+    /// Removes from the index every tracked path the policy forbids and does not keep, all
+    /// stages of a conflicted one, and stages that removal for the next commit. The index is
+    /// written under git's lock (`index.lock`); if it cannot be, nothing changes.
+    Untrack {
+        /// Print what would be untracked and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -99,18 +135,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Check { all, format, quiet } => {
             let scope = if all { Scope::All } else { Scope::Staged };
-            let root = repo.workdir()?;
-            let policy = Policy::discover(Some(root), cli.policy.as_deref())?;
-            let matcher = Matcher::new(&policy, repo.ignore_case()).map_err(|message| {
-                Error::Policy(PolicyError {
-                    origin: policy.origin.clone(),
-                    problems: vec![Problem {
-                        line: 0,
-                        column: 0,
-                        message,
-                    }],
-                })
-            })?;
+            let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
             let outcome = check_index(&repo, &policy, &matcher, scope)?;
             let format = match format {
                 FormatArg::Human => Format::Human,
@@ -159,6 +184,60 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Gitignore { dry_run } => {
+            let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
+            let index = repo.staged_index()?;
+            let probes = gitignore::probes(&index, &matcher, &policy);
+            let plan = gitignore::plan(&repo, &policy, &probes)?;
+            let shown = plan.path.display();
+            if !plan.changes() {
+                println!("{shown} already expresses the policy; nothing to change");
+            } else if dry_run {
+                print!("{}", gitignore::diff(&plan));
+                println!("(dry run: {shown} was not changed)");
+            } else {
+                gitignore::apply(&plan)?;
+                println!(
+                    "updated {shown}: the pycache-policy block at its end expresses the policy"
+                );
+            }
+            for d in &plan.defeated {
+                let want = if d.probe.want_ignored {
+                    "should be ignored but is not"
+                } else {
+                    "is kept on purpose but git ignores it"
+                };
+                let why = d.why_unfixable().unwrap_or_else(|| match d.git.decision() {
+                    Some(x) => format!("{}:{}: `{}` decides it", x.file, x.line, x.pattern),
+                    None => "no rule decides it".to_string(),
+                });
+                eprintln!(
+                    "pycache-policy: {} {want}: {why}",
+                    report::display_path(&d.probe.path)
+                );
+            }
+            Ok(if plan.defeated.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_FINDINGS)
+            })
+        }
+        Command::Explain { paths, format } => {
+            let (_, matcher) = load_policy(&repo, cli.policy.as_deref())?;
+            let workdir = repo.workdir()?.to_path_buf();
+            let excludes = Excludes::for_repo(&repo)?;
+            let index = repo.staged_index()?;
+            let mut out = Vec::new();
+            for arg in &paths {
+                let (rel, is_dir) = repo_relative(&cwd, &workdir, arg)?;
+                out.push(explain::explain(&rel, is_dir, &matcher, &excludes, &index));
+            }
+            match format {
+                FormatArg::Human => print!("{}", explain::human(&out)),
+                FormatArg::Json => print!("{}", explain::json(&out)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Init => {
             let path = repo.workdir()?.join(POLICY_FILE);
             init(&path)?;
@@ -169,7 +248,68 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Untrack { dry_run } => {
+            use pycache_policy::untrack::{self, Mode};
+            untrack::require_index(&repo)?;
+            let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
+            let (plan, mode) = if dry_run {
+                (untrack::plan(&repo, &matcher)?, Mode::DryRun)
+            } else {
+                (untrack::apply(&repo, &matcher)?, Mode::Applied)
+            };
+            print!("{}", untrack::render(&plan, &policy, mode));
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The policy for `repo` (or from `--policy`), and its compiled matcher.
+fn load_policy(repo: &Repo, explicit: Option<&Path>) -> Result<(Policy, Matcher), Error> {
+    let policy = Policy::discover(Some(repo.workdir()?), explicit)?;
+    let matcher = Matcher::new(&policy, repo.ignore_case()).map_err(|message| {
+        Error::Policy(PolicyError {
+            origin: policy.origin.clone(),
+            problems: vec![Problem {
+                line: 0,
+                column: 0,
+                message,
+            }],
+        })
+    })?;
+    Ok((policy, matcher))
+}
+
+/// A command-line path as a repository-relative, `/`-separated path, and whether it names a
+/// folder (a trailing `/`, or a folder on disk).
+fn repo_relative(cwd: &Path, workdir: &Path, arg: &Path) -> Result<(Vec<u8>, bool), Error> {
+    use std::os::unix::ffi::OsStrExt as _;
+    use std::path::Component;
+    let trailing_slash = arg.as_os_str().as_bytes().ends_with(b"/");
+    let absolute = cwd.join(arg);
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in absolute.components() {
+        match c {
+            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop();
+            }
+            Component::Normal(p) => parts.push(p),
+        }
+    }
+    let normalized: PathBuf = std::iter::once(std::ffi::OsStr::new("/"))
+        .chain(parts)
+        .collect();
+    let workdir = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let rel = normalized
+        .strip_prefix(&workdir)
+        .map_err(|_| Error::OutsideRepository {
+            path: arg.to_path_buf(),
+            workdir: workdir.clone(),
+        })?;
+    let is_dir = trailing_slash || normalized.is_dir();
+    Ok((rel.as_os_str().as_bytes().to_vec(), is_dir))
 }
 
 fn init(path: &Path) -> Result<(), Error> {

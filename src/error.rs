@@ -52,6 +52,60 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
+    /// A path given on the command line is not inside the working tree.
+    OutsideRepository {
+        /// The path as given.
+        path: PathBuf,
+        /// The top of the working tree.
+        workdir: PathBuf,
+    },
+    /// The root `.gitignore` is a symbolic link, which git does not read.
+    GitignoreSymlink {
+        /// The link.
+        path: PathBuf,
+    },
+    /// The root `.gitignore` has a `# BEGIN pycache-policy` line without its `# END` line.
+    GitignoreBlock {
+        /// The file.
+        path: PathBuf,
+        /// The line of the `BEGIN`.
+        line: usize,
+    },
+    /// `untrack` in a bare repository, which has no index.
+    BareNoIndex {
+        /// The repository's git directory.
+        git_dir: PathBuf,
+    },
+    /// The index is locked: `<index>.lock` exists.
+    IndexLocked {
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// A forbidden path lies inside a sparse-directory entry of a sparse index, which cannot be
+    /// removed without expanding the index.
+    SparseDirectory {
+        /// The sparse directory, without the trailing `/`.
+        folder: Vec<u8>,
+        /// A forbidden path inside it.
+        path: Vec<u8>,
+    },
+    /// The index has something `untrack` cannot write back correctly (a required extension it
+    /// does not know, SHA-256 object ids); nothing was changed.
+    IndexUnsupported {
+        /// The index file.
+        path: PathBuf,
+        /// What is not supported.
+        detail: String,
+    },
+    /// Writing the new index failed; the index is as it was.
+    IndexWrite {
+        /// The index file.
+        path: PathBuf,
+        /// What failed.
+        action: &'static str,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A file could not be read or written.
     Io {
         /// What was being done, e.g. "write the hook".
@@ -139,6 +193,70 @@ impl fmt::Display for Error {
                  `pycache-policy init` again",
                 path.display()
             ),
+            Error::OutsideRepository { path, workdir } => write!(
+                f,
+                "{} is outside the repository {}",
+                path.display(),
+                workdir.display()
+            ),
+            Error::GitignoreSymlink { path } => write!(
+                f,
+                "{} is a symbolic link, and git does not read a symlinked .gitignore inside the \
+                 working tree (since git 2.32), so rules written through it would do nothing; \
+                 leaving it alone\n  replace the link with a regular file (for example `cp \
+                 --remove-destination \"$(readlink .gitignore)\" .gitignore`) and run the command \
+                 again",
+                path.display()
+            ),
+            Error::GitignoreBlock { path, line } => write!(
+                f,
+                "{}:{line}: the `# BEGIN pycache-policy` block has no `# END pycache-policy` line; \
+                 not guessing where it ends\n  delete the block's lines by hand and run the \
+                 command again",
+                path.display()
+            ),
+            Error::BareNoIndex { git_dir } => write!(
+                f,
+                "{} is a bare repository: it has no index, so there is nothing to untrack\n  run \
+                 the command in a clone with a working tree, commit, and push",
+                git_dir.display()
+            ),
+            Error::IndexLocked { lock } => write!(
+                f,
+                "cannot lock the index: {} exists, so another git process seems to be running \
+                 in this repository; the index was not changed\n  wait for it to finish and run \
+                 the command again; if no git process is running (one may have crashed), remove \
+                 that file first",
+                lock.display()
+            ),
+            Error::SparseDirectory { folder, path } => {
+                let folder = crate::report::display_path(folder);
+                write!(
+                    f,
+                    "{} is forbidden, but it lies in {folder}/, which this sparse index stores as \
+                     one entry; untracking it would need the whole folder expanded in the index, \
+                     so nothing was changed\n  run `git sparse-checkout add {folder}` (or `git \
+                     sparse-checkout disable`) and run the command again",
+                    crate::report::display_path(path)
+                )
+            }
+            Error::IndexUnsupported { path, detail } => write!(
+                f,
+                "cannot untrack in the index {}: {detail}; the index was not changed\n  untrack \
+                 with git instead: `pycache-policy check --all` prints the `git rm -r --cached` \
+                 command",
+                path.display()
+            ),
+            Error::IndexWrite {
+                path,
+                action,
+                source,
+            } => write!(
+                f,
+                "cannot {action} {}: {source}; the index was not changed\n  check the free space \
+                 and permissions of its folder and run the command again",
+                path.display()
+            ),
             Error::Io {
                 action,
                 path,
@@ -153,6 +271,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::IndexWrite { source, .. } => Some(source),
             Error::Git { source, .. } => Some(source),
             Error::Policy(e) => Some(e),
             _ => None,

@@ -12,17 +12,28 @@ pub enum Code {
     TrackedCache,
     /// A folder kept on purpose has no tracked `README.md` explaining it.
     AllowlistMissingReadme,
+    /// git would not ignore a path the policy forbids, so `git add .` would stage it.
+    GitignoreMissingRule,
+    /// git ignores a path inside a folder kept on purpose, so it cannot be added normally.
+    AllowlistIgnored,
 }
 
 impl Code {
     /// Every code, for documentation and uniqueness tests.
-    pub const ALL: &'static [Code] = &[Code::TrackedCache, Code::AllowlistMissingReadme];
+    pub const ALL: &'static [Code] = &[
+        Code::TrackedCache,
+        Code::AllowlistMissingReadme,
+        Code::GitignoreMissingRule,
+        Code::AllowlistIgnored,
+    ];
 
     /// The stable kebab-case name.
     pub fn as_str(self) -> &'static str {
         match self {
             Code::TrackedCache => "tracked-cache",
             Code::AllowlistMissingReadme => "allowlist-missing-readme",
+            Code::GitignoreMissingRule => "gitignore-missing-rule",
+            Code::AllowlistIgnored => "allowlist-ignored",
         }
     }
 
@@ -35,6 +46,12 @@ impl Code {
             Code::AllowlistMissingReadme => {
                 "a cache folder kept on purpose has no tracked README.md explaining why"
             }
+            Code::GitignoreMissingRule => {
+                "git would not ignore a cache the policy forbids, so `git add .` would stage it"
+            }
+            Code::AllowlistIgnored => {
+                "git ignores a file in a folder kept on purpose, so it cannot be added normally"
+            }
         }
     }
 }
@@ -45,7 +62,7 @@ impl fmt::Display for Code {
     }
 }
 
-/// How much a finding matters. Every finding so far is an error (it fails the check).
+/// How much a finding matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// Reported, but the check still passes.

@@ -10,12 +10,17 @@
 
 pub mod check;
 pub mod error;
+pub mod excludes;
+pub mod explain;
 pub mod finding;
+pub mod gitignore;
 pub mod hook;
 pub mod index;
 pub mod matcher;
 pub mod policy;
+pub mod pyc;
 pub mod repo;
 pub mod report;
+pub mod untrack;
 
 pub use error::Error;

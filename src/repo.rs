@@ -88,14 +88,20 @@ impl Repo {
     /// The index the next commit is made from: `GIT_INDEX_FILE` when git set it for a hook,
     /// else the repository's own. Refused for a bare repository.
     pub fn staged_index(&self) -> Result<IndexFile, Error> {
-        self.workdir()?;
-        let path = match &self.index_file {
-            Some(path) => path.clone(),
-            None => self.git.path().join("index"),
-        };
+        let path = self.index_path()?;
         IndexFile::read(&path, self.oid_len()).map_err(|e| Error::Index {
             path,
             detail: e.to_string(),
+        })
+    }
+
+    /// Where the index the next commit is made from lives: `GIT_INDEX_FILE` when set, else
+    /// `index` in the git directory. Refused for a bare repository.
+    pub fn index_path(&self) -> Result<PathBuf, Error> {
+        self.workdir()?;
+        Ok(match &self.index_file {
+            Some(path) => path.clone(),
+            None => self.git.path().join("index"),
         })
     }
 

@@ -53,13 +53,12 @@ pub fn human(outcome: &Outcome, policy: &Policy, scope: Scope) -> String {
         Scope::All => "tracked",
     };
     let mut out = String::new();
-    if outcome.findings.is_empty() {
+    if !outcome.has_errors() {
         let _ = writeln!(
             out,
             "pycache-policy: no forbidden caches {where_} (policy: {})",
             policy.origin
         );
-        return out;
     }
 
     let caches: Vec<&Finding> = outcome

@@ -106,6 +106,20 @@ impl TestRepo {
         self.dir.path()
     }
 
+    /// A copy of the whole repository (`cp -a`: working tree, git directory, times and modes),
+    /// in a new temporary folder.
+    pub fn copy(&self) -> TestRepo {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(self.path().join("."))
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cp -a failed");
+        TestRepo { dir }
+    }
+
     /// Runs git in the repository and returns stdout; panics when git fails.
     #[track_caller]
     pub fn git(&self, args: &[&str]) -> String {
@@ -174,12 +188,22 @@ impl TestRepo {
     }
 }
 
-/// The `path` of every finding in a JSON report, with its code: `"code path"`.
+/// The errors of a JSON report (the findings that fail the check), as `"code path"`.
 pub fn finding_list(report: &serde_json::Value) -> Vec<String> {
+    findings_of(report, "error")
+}
+
+/// The warnings of a JSON report, as `"code path"`.
+pub fn warning_list(report: &serde_json::Value) -> Vec<String> {
+    findings_of(report, "warning")
+}
+
+fn findings_of(report: &serde_json::Value, severity: &str) -> Vec<String> {
     report["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["severity"] == severity)
         .map(|f| {
             format!(
                 "{} {}",

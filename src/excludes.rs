@@ -1,0 +1,377 @@
+//! What git ignores, and which file and line decided it: git's exclude rules evaluated the way
+//! `git check-ignore --no-index -v` evaluates them.
+//!
+//! Rules come from, highest precedence first: the `.gitignore` of the path's own folder, then each
+//! parent folder's up to the root, then `$GIT_COMMON_DIR/info/exclude`, then `core.excludesFile`
+//! (default `$XDG_CONFIG_HOME/git/ignore`). Within one file the last matching line wins. A folder
+//! is judged before anything in it, from the top down: once a folder is excluded, nothing below it
+//! can be re-included, and git does not even read the `.gitignore` files inside it.
+//!
+//! Like git (since 2.32), a `.gitignore` inside the working tree that is a symbolic link is not
+//! read. Lines are parsed as git parses them: a UTF-8 BOM is skipped, a `\r` before the newline is
+//! dropped, trailing unescaped spaces are trimmed. Patterns are compiled with the same
+//! git-compatible translation as the policy's (see [`crate::matcher`]).
+//!
+//! Not implemented: `.gitignore` files read from the index for paths outside a sparse checkout,
+//! and `core.excludesFile` values that need more than `~` expansion.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use crate::matcher::translate_for;
+
+/// Where a rule comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A `.gitignore` in the working tree; its folder is repository-relative (empty at the root).
+    Gitignore(Vec<u8>),
+    /// `$GIT_COMMON_DIR/info/exclude`.
+    InfoExclude,
+    /// `core.excludesFile`.
+    ExcludesFile,
+}
+
+/// The line that decided whether a path is ignored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Which kind of file the line is in.
+    pub kind: SourceKind,
+    /// The file, as shown to users: repository-relative for a `.gitignore`, else the path.
+    pub file: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// The line as written (after git's trimming).
+    pub pattern: String,
+    /// A `!` line: it re-includes.
+    pub negated: bool,
+    /// The path the line matched: the path itself, or the folder that excluded it.
+    pub matched: Vec<u8>,
+}
+
+/// git's verdict on a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Ignored, by this line.
+    Ignored(Decision),
+    /// Not ignored: no line matched (`None`), or a `!` line re-included it.
+    NotIgnored(Option<Decision>),
+}
+
+impl Verdict {
+    /// Whether git ignores the path.
+    pub fn is_ignored(&self) -> bool {
+        matches!(self, Verdict::Ignored(_))
+    }
+
+    /// The deciding line, if any.
+    pub fn decision(&self) -> Option<&Decision> {
+        match self {
+            Verdict::Ignored(d) => Some(d),
+            Verdict::NotIgnored(d) => d.as_ref(),
+        }
+    }
+}
+
+/// One file of rules, compiled.
+struct RuleFile {
+    kind: SourceKind,
+    file: String,
+    gitignore: Gitignore,
+    /// (compiled text, line number, line as written), in file order.
+    lines: Vec<(String, usize, String)>,
+}
+
+impl RuleFile {
+    fn parse(kind: SourceKind, file: String, bytes: &[u8], ignore_case: bool) -> RuleFile {
+        // Case folding is in the translated glob (git folds the path, not class members), so
+        // the builder stays case-sensitive.
+        let mut builder = GitignoreBuilder::new(".");
+        let mut lines = Vec::new();
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let text = String::from_utf8_lossy(raw);
+            let line = trim_trailing_spaces(&text);
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            // A pattern git can never match (such as an unclosed `[`) is skipped, as git skips it.
+            let Ok(compiled) = translate_for(line, ignore_case) else {
+                continue;
+            };
+            if builder.add_line(None, &compiled).is_ok() {
+                lines.push((compiled, i + 1, line.to_string()));
+            }
+        }
+        let gitignore = builder.build().unwrap_or_else(|_| Gitignore::empty());
+        RuleFile {
+            kind,
+            file,
+            gitignore,
+            lines,
+        }
+    }
+
+    /// The last line matching `path` (relative to this file's folder).
+    fn matched(&self, path: &[u8], is_dir: bool, full: &[u8]) -> Option<Decision> {
+        let (glob, negated) = match self
+            .gitignore
+            .matched(Path::new(OsStr::from_bytes(path)), is_dir)
+        {
+            Match::None => return None,
+            Match::Ignore(g) => (g, false),
+            Match::Whitelist(g) => (g, true),
+        };
+        // Identical lines match identically, so the last one with this text is the one that won.
+        let (_, line, pattern) = self
+            .lines
+            .iter()
+            .rev()
+            .find(|(compiled, _, _)| compiled == glob.original())?;
+        Some(Decision {
+            kind: self.kind.clone(),
+            file: self.file.clone(),
+            line: *line,
+            pattern: pattern.clone(),
+            negated,
+            matched: full.to_vec(),
+        })
+    }
+}
+
+/// git's trim_trailing_spaces: trailing spaces go unless escaped with a backslash.
+fn trim_trailing_spaces(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let mut end = bytes.len();
+    while end > 0 && bytes[end - 1] == b' ' {
+        let backslashes = bytes[..end - 1]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 1 {
+            break;
+        }
+        end -= 1;
+    }
+    &line[..end]
+}
+
+/// git's exclude rules for one working tree.
+pub struct Excludes {
+    workdir: PathBuf,
+    ignore_case: bool,
+    info: Option<RuleFile>,
+    global: Option<RuleFile>,
+    /// `.gitignore` files by folder, read when first needed.
+    dirs: RefCell<HashMap<Vec<u8>, Rc<Option<RuleFile>>>>,
+    /// Content used instead of a folder's `.gitignore` on disk (to judge a proposed file).
+    overrides: HashMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Excludes {
+    /// The rules of a working tree: `workdir` is its top, `common_dir` the git directory holding
+    /// `info/exclude`, `excludes_file` the value of `core.excludesFile` if set.
+    pub fn new(
+        workdir: &Path,
+        common_dir: &Path,
+        excludes_file: Option<PathBuf>,
+        ignore_case: bool,
+    ) -> Excludes {
+        let read = |kind: SourceKind, path: PathBuf, shown: String| {
+            std::fs::read(&path)
+                .ok()
+                .map(|bytes| RuleFile::parse(kind, shown, &bytes, ignore_case))
+        };
+        let info_path = common_dir.join("info/exclude");
+        let info_shown = shown_path(workdir, &info_path);
+        let global = excludes_file.or_else(default_excludes_file).and_then(|p| {
+            let shown = p.display().to_string();
+            read(SourceKind::ExcludesFile, p, shown)
+        });
+        Excludes {
+            workdir: workdir.to_path_buf(),
+            ignore_case,
+            info: read(SourceKind::InfoExclude, info_path, info_shown),
+            global,
+            dirs: RefCell::new(HashMap::new()),
+            overrides: HashMap::new(),
+        }
+    }
+
+    /// The rules of `repo`'s working tree, with its config.
+    pub fn for_repo(repo: &crate::repo::Repo) -> Result<Excludes, crate::Error> {
+        let workdir = repo.workdir()?;
+        let config = repo
+            .git
+            .config()
+            .map_err(crate::Error::git("read the git config"))?;
+        let excludes_file = config.get_path("core.excludesFile").ok();
+        Ok(Excludes::new(
+            workdir,
+            repo.git.commondir(),
+            excludes_file,
+            repo.ignore_case(),
+        ))
+    }
+
+    /// Judges as if the `.gitignore` of `folder` (repository-relative, empty for the root) held
+    /// `content`.
+    pub fn set_gitignore(&mut self, folder: &[u8], content: Vec<u8>) {
+        self.dirs.borrow_mut().remove(folder);
+        self.overrides.insert(folder.to_vec(), content);
+    }
+
+    fn dir_rules(&self, folder: &[u8]) -> Rc<Option<RuleFile>> {
+        if let Some(rules) = self.dirs.borrow().get(folder) {
+            return Rc::clone(rules);
+        }
+        let shown = if folder.is_empty() {
+            ".gitignore".to_string()
+        } else {
+            format!("{}/.gitignore", String::from_utf8_lossy(folder))
+        };
+        let bytes = match self.overrides.get(folder) {
+            Some(content) => Some(content.clone()),
+            None => {
+                let path = self
+                    .workdir
+                    .join(OsStr::from_bytes(folder))
+                    .join(".gitignore");
+                // git does not follow a symlinked .gitignore inside the working tree.
+                match std::fs::symlink_metadata(&path) {
+                    Ok(m) if m.file_type().is_file() => std::fs::read(&path).ok(),
+                    _ => None,
+                }
+            }
+        };
+        let rules = Rc::new(bytes.map(|b| {
+            RuleFile::parse(
+                SourceKind::Gitignore(folder.to_vec()),
+                shown,
+                &b,
+                self.ignore_case,
+            )
+        }));
+        self.dirs
+            .borrow_mut()
+            .insert(folder.to_vec(), Rc::clone(&rules));
+        rules
+    }
+
+    /// The last matching line for `path` at its own level, by precedence, ignoring whether a
+    /// parent folder is excluded.
+    fn last_match(&self, path: &[u8], is_dir: bool) -> Option<Decision> {
+        // .gitignore files from the path's own folder up to the root.
+        let mut end = path.iter().rposition(|&b| b == b'/');
+        loop {
+            let folder = end.map_or(&b""[..], |e| &path[..e]);
+            let relative = end.map_or(path, |e| &path[e + 1..]);
+            if let Some(rules) = self.dir_rules(folder).as_ref()
+                && let Some(d) = rules.matched(relative, is_dir, path)
+            {
+                return Some(d);
+            }
+            match end {
+                None => break,
+                Some(e) => end = path[..e].iter().rposition(|&b| b == b'/'),
+            }
+        }
+        [&self.info, &self.global]
+            .into_iter()
+            .flatten()
+            .find_map(|rules| rules.matched(path, is_dir, path))
+    }
+
+    /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says
+    /// whether it names a folder. Tracked or not does not matter, as with `--no-index`.
+    pub fn check(&self, path: &[u8], is_dir: bool) -> Verdict {
+        for (i, &b) in path.iter().enumerate() {
+            if b == b'/'
+                && let Some(d) = self.last_match(&path[..i], true)
+                && !d.negated
+            {
+                return Verdict::Ignored(d);
+            }
+        }
+        match self.last_match(path, is_dir) {
+            Some(d) if !d.negated => Verdict::Ignored(d),
+            other => Verdict::NotIgnored(other),
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/git/ignore`, else `$HOME/.config/git/ignore`: git's default excludes file.
+fn default_excludes_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("git/ignore"))
+}
+
+/// A git-directory file as git names it in messages: relative to the working tree when inside it.
+fn shown_path(workdir: &Path, path: &Path) -> String {
+    path.strip_prefix(workdir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_spaces_like_git() {
+        assert_eq!(trim_trailing_spaces("a  "), "a");
+        assert_eq!(trim_trailing_spaces("a\\ "), "a\\ ");
+        assert_eq!(trim_trailing_spaces("a\\  "), "a\\ ");
+        assert_eq!(trim_trailing_spaces("a\\\\ "), "a\\\\");
+        assert_eq!(trim_trailing_spaces("a\t"), "a\t");
+    }
+
+    fn rules(text: &str) -> Excludes {
+        let mut e = Excludes::new(
+            Path::new("/nonexistent"),
+            Path::new("/nonexistent"),
+            None,
+            false,
+        );
+        e.set_gitignore(b"", text.as_bytes().to_vec());
+        e
+    }
+
+    #[test]
+    fn folder_exclusion_wins_over_a_later_negation() {
+        let e = rules("__pycache__/\n*.py[cod]\n!01_Basics/__pycache__/\n");
+        // The seed's recipe: the folder is re-included but its pycs stay ignored by *.py[cod].
+        let v = e.check(b"01_Basics/__pycache__/m.cpython-312.pyc", false);
+        assert_eq!(v.decision().unwrap().line, 2, "{v:?}");
+        assert!(v.is_ignored());
+        assert!(
+            !e.check(b"01_Basics/__pycache__/README.md", false)
+                .is_ignored()
+        );
+        let v = e.check(b"a/__pycache__/x.pyc", false);
+        assert_eq!(v.decision().unwrap().pattern, "__pycache__/");
+        assert_eq!(v.decision().unwrap().matched, b"a/__pycache__");
+    }
+
+    #[test]
+    fn crlf_bom_and_comments() {
+        let e = rules("\u{feff}# c\r\n*.pyc\r\n\r\n!keep.pyc\r\n");
+        let v = e.check(b"x.pyc", false);
+        assert_eq!(v.decision().unwrap().line, 2);
+        let v = e.check(b"keep.pyc", false);
+        assert!(!v.is_ignored());
+        assert_eq!(v.decision().unwrap().line, 4);
+    }
+}

@@ -1,0 +1,452 @@
+//! Making git's ignore rules express the policy: the managed block of the root `.gitignore`, and
+//! the probes that check whether git ignores what the policy forbids and keeps what it allows.
+//!
+//! The block is appended at the end of the root `.gitignore`, between a `# BEGIN pycache-policy`
+//! and a `# END pycache-policy` line. Being last in the root file, its lines outweigh every
+//! earlier line of that file, `.git/info/exclude` and `core.excludesFile`. It holds the forbid
+//! patterns, then for each allow entry the lines that re-include it: `!/DIR/` and `!/DIR/**`
+//! (the second re-includes files that a pattern such as `*.py[cod]` would still ignore inside the
+//! re-included folder), and, where a parent folder is excluded, `!/PARENT/` followed by
+//! `/PARENT/*` so that only the path to the kept folder comes back.
+//!
+//! What the block cannot outweigh is a `.gitignore` in a deeper folder: git gives it precedence.
+//! Every probe is judged again with the proposed file (by [`crate::excludes`]) and each one that
+//! still disagrees with the policy is reported with the file and line that defeat it.
+//!
+//! Everything outside the block is kept byte for byte: order, comments, a BOM, CRLF line endings
+//! (the block uses the file's), and a missing final newline.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::error::Error;
+use crate::excludes::{Decision, Excludes, SourceKind, Verdict as GitVerdict};
+use crate::index::IndexFile;
+use crate::matcher::{Matcher, Verdict};
+use crate::policy::Policy;
+
+/// The first line of the managed block.
+pub const BEGIN: &str = "# BEGIN pycache-policy: written by `pycache-policy gitignore` from the policy; edit the policy, not this block";
+/// The last line of the managed block.
+pub const END: &str = "# END pycache-policy";
+const BEGIN_PREFIX: &[u8] = b"# BEGIN pycache-policy";
+const END_PREFIX: &[u8] = b"# END pycache-policy";
+
+/// A path whose ignore status the policy decides: git should ignore it (a forbidden path) or
+/// not (a path kept on purpose).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Probe {
+    /// Repository-relative path of a file.
+    pub path: Vec<u8>,
+    /// Whether the policy wants git to ignore it.
+    pub want_ignored: bool,
+}
+
+/// Paths to judge git's rules by, from what the index holds: every tracked path the policy
+/// forbids or allows, and the caches Python would write beside each tracked module
+/// (`DIR/__pycache__/NAME.cpython-312.pyc` and the legacy `DIR/NAME.pyc`), and a cache in each
+/// folder kept on purpose.
+pub fn probes(index: &IndexFile, matcher: &Matcher, policy: &Policy) -> Vec<Probe> {
+    let mut set = BTreeSet::new();
+    let mut add = |path: Vec<u8>| match matcher.verdict(&path) {
+        Verdict::NotCache => {}
+        Verdict::Forbidden { .. } => {
+            set.insert(Probe {
+                path,
+                want_ignored: true,
+            });
+        }
+        Verdict::Allowed { .. } => {
+            set.insert(Probe {
+                path,
+                want_ignored: false,
+            });
+        }
+    };
+    let mut last_dir: Option<Vec<u8>> = None;
+    for entry in index.iter() {
+        if matcher.is_candidate(entry.path) {
+            add(entry.path.to_vec());
+        }
+        let Some(stem) = entry.path.strip_suffix(b".py") else {
+            continue;
+        };
+        let (dir, name) = match stem.iter().rposition(|&b| b == b'/') {
+            Some(i) => (&stem[..=i], &stem[i + 1..]),
+            None => (&b""[..], stem),
+        };
+        // One module per folder is enough: the rules that matter name folders and suffixes.
+        if last_dir.as_deref() == Some(dir) {
+            continue;
+        }
+        last_dir = Some(dir.to_vec());
+        add([dir, b"__pycache__/", name, b".cpython-312.pyc"].concat());
+        add([stem, b".pyc"].concat());
+    }
+    for kept in &policy.allow {
+        if kept.is_dir {
+            add(format!("{}/example.cpython-312.pyc", kept.path).into_bytes());
+        } else {
+            add(kept.path.clone().into_bytes());
+        }
+    }
+    set.into_iter().collect()
+}
+
+/// A probe that git's rules get wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The path and what the policy wants.
+    pub probe: Probe,
+    /// git's verdict, with the deciding line.
+    pub git: GitVerdict,
+}
+
+impl Disagreement {
+    /// Why the block cannot fix this, when the deciding line is in a file that outranks it.
+    pub fn why_unfixable(&self) -> Option<String> {
+        let d = self.git.decision()?;
+        match &d.kind {
+            SourceKind::Gitignore(folder) if !folder.is_empty() => Some(format!(
+                "{}:{}: `{}` decides it, and a .gitignore in a deeper folder takes precedence \
+                 over the root .gitignore",
+                d.file, d.line, d.pattern
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Judges every probe with git's rules; returns those git gets wrong.
+pub fn disagreements(excludes: &Excludes, probes: &[Probe]) -> Vec<Disagreement> {
+    probes
+        .iter()
+        .filter_map(|probe| {
+            let git = excludes.check(&probe.path, false);
+            (git.is_ignored() != probe.want_ignored).then(|| Disagreement {
+                probe: probe.clone(),
+                git,
+            })
+        })
+        .collect()
+}
+
+/// What `pycache-policy gitignore` would do.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The root `.gitignore`.
+    pub path: PathBuf,
+    /// Its bytes now (`None` when there is no file).
+    pub old: Option<Vec<u8>>,
+    /// Its bytes after the change.
+    pub new: Vec<u8>,
+    /// Probes git would still get wrong with the new file, each with the deciding line.
+    pub defeated: Vec<Disagreement>,
+}
+
+impl Plan {
+    /// Whether the file would change.
+    pub fn changes(&self) -> bool {
+        self.old.as_deref() != Some(self.new.as_slice())
+    }
+}
+
+/// Works out the new root `.gitignore` for the policy and what git would still get wrong.
+pub fn plan(repo: &crate::repo::Repo, policy: &Policy, probes: &[Probe]) -> Result<Plan, Error> {
+    let path = repo.workdir()?.join(".gitignore");
+    let old = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Error::GitignoreSymlink { path });
+        }
+        Ok(_) => Some(std::fs::read(&path).map_err(Error::io("read", &path))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io("read", &path)(e)),
+    };
+    let current = old.clone().unwrap_or_default();
+    let user = split_block(&current).map_err(|line| Error::GitignoreBlock {
+        path: path.clone(),
+        line,
+    })?;
+    let eol: &[u8] = if detect_crlf(&current) {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
+    let final_newline = current.is_empty() || current.ends_with(b"\n");
+
+    let mut excludes = Excludes::for_repo(repo)?;
+    let mut lines: Vec<String> = vec![BEGIN.to_string()];
+    lines.extend(policy.forbid.iter().cloned());
+    for kept in &policy.allow {
+        if let Some(reason) = &kept.reason {
+            lines.push(format!(
+                "# kept on purpose: {}",
+                reason.replace(['\r', '\n'], " ")
+            ));
+        }
+        // Re-include each excluded parent folder, then exclude its other children again.
+        let parts: Vec<&str> = kept.path.split('/').collect();
+        for depth in 1..parts.len() {
+            let parent = parts[..depth].join("/");
+            excludes.set_gitignore(b"", assemble(&user, &lines, eol, final_newline));
+            let verdict = excludes.check(parent.as_bytes(), true);
+            if let GitVerdict::Ignored(d) = &verdict
+                && outweighable(d)
+            {
+                lines.push(format!("!/{}/", escape(&parent)));
+                lines.push(format!("/{}/*", escape(&parent)));
+            }
+        }
+        if kept.is_dir {
+            lines.push(format!("!/{}/", escape(&kept.path)));
+            lines.push(format!("!/{}/**", escape(&kept.path)));
+        } else {
+            lines.push(format!("!/{}", escape(&kept.path)));
+        }
+    }
+    lines.push(END.to_string());
+    let new = assemble(&user, &lines, eol, final_newline);
+    excludes.set_gitignore(b"", new.clone());
+    let defeated = disagreements(&excludes, probes);
+    Ok(Plan {
+        path,
+        old,
+        new,
+        defeated,
+    })
+}
+
+/// Writes the plan's file atomically, keeping the old file's permissions.
+pub fn apply(plan: &Plan) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    if !plan.changes() {
+        return Ok(());
+    }
+    let mode = std::fs::metadata(&plan.path)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o644);
+    crate::hook::write_atomic(&plan.path, &plan.new, mode)
+}
+
+/// Whether a line deciding a parent folder's exclusion can be outweighed from the end of the
+/// root `.gitignore`.
+fn outweighable(d: &Decision) -> bool {
+    match &d.kind {
+        SourceKind::Gitignore(folder) => folder.is_empty(),
+        SourceKind::InfoExclude | SourceKind::ExcludesFile => true,
+    }
+}
+
+/// Escapes a literal path for a gitignore line.
+fn escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '\\' | '*' | '?' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    if out.ends_with(' ') {
+        out.pop();
+        out.push_str("\\ ");
+    }
+    out
+}
+
+/// The file's bytes without the managed block; an error (the 1-based line of the `BEGIN`) when a
+/// block has no end.
+fn split_block(content: &[u8]) -> Result<Vec<u8>, usize> {
+    let mut out = Vec::with_capacity(content.len());
+    let mut inside: Option<usize> = None;
+    let mut lineno = 0;
+    for line in content.split_inclusive(|&b| b == b'\n') {
+        lineno += 1;
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        match inside {
+            None if text.starts_with(BEGIN_PREFIX) => inside = Some(lineno),
+            None => out.extend_from_slice(line),
+            Some(_) if text.starts_with(END_PREFIX) => inside = None,
+            Some(_) => {}
+        }
+    }
+    match inside {
+        Some(begin) => Err(begin),
+        None => Ok(out),
+    }
+}
+
+fn detect_crlf(content: &[u8]) -> bool {
+    content
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && content[i - 1] == b'\r')
+}
+
+/// The user's lines, a blank line, then the block; ending with a newline only if `final_newline`.
+fn assemble(user: &[u8], lines: &[String], eol: &[u8], final_newline: bool) -> Vec<u8> {
+    let mut out = user.to_vec();
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.extend_from_slice(eol);
+    }
+    let last_line_blank = {
+        let body = out
+            .strip_suffix(b"\n")
+            .map(|b| b.strip_suffix(b"\r").unwrap_or(b));
+        match body {
+            None => out.is_empty(),
+            Some(b) => b.is_empty() || b.ends_with(b"\n"),
+        }
+    };
+    if !out.is_empty() && !last_line_blank {
+        out.extend_from_slice(eol);
+    }
+    for (i, line) in lines.iter().enumerate() {
+        out.extend_from_slice(line.as_bytes());
+        if i + 1 < lines.len() || final_newline {
+            out.extend_from_slice(eol);
+        }
+    }
+    out
+}
+
+/// A unified diff of the plan, for `--dry-run`.
+pub fn diff(plan: &Plan) -> String {
+    let old = plan.old.clone().unwrap_or_default();
+    let name = ".gitignore";
+    let old_lines: Vec<&[u8]> = split_lines(&old);
+    let new_lines: Vec<&[u8]> = split_lines(&plan.new);
+    let mut out = String::new();
+    if !plan.changes() {
+        return out;
+    }
+    out.push_str(if plan.old.is_some() {
+        "--- a/.gitignore\n"
+    } else {
+        "--- /dev/null\n"
+    });
+    out.push_str(&format!("+++ b/{name}\n"));
+    // The change is one region: the common head and tail are context.
+    let head = old_lines
+        .iter()
+        .zip(&new_lines)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let tail = old_lines[head..]
+        .iter()
+        .rev()
+        .zip(new_lines[head..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ctx = 3;
+    let start = head.saturating_sub(ctx);
+    let old_end = (old_lines.len() - tail + ctx).min(old_lines.len());
+    let new_end = (new_lines.len() - tail + ctx).min(new_lines.len());
+    let range = |start: usize, end: usize| {
+        let len = end - start;
+        if len == 0 {
+            format!("{start},0")
+        } else {
+            format!("{},{len}", start + 1)
+        }
+    };
+    out.push_str(&format!(
+        "@@ -{} +{} @@\n",
+        range(start, old_end),
+        range(start, new_end)
+    ));
+    let show = |out: &mut String, sign: char, line: &[u8]| {
+        out.push(sign);
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        out.push_str(&String::from_utf8_lossy(text));
+        out.push('\n');
+        if !line.ends_with(b"\n") {
+            out.push_str("\\ No newline at end of file\n");
+        }
+    };
+    for line in &old_lines[start..head] {
+        show(&mut out, ' ', line);
+    }
+    for line in &old_lines[head..old_lines.len() - tail] {
+        show(&mut out, '-', line);
+    }
+    for line in &new_lines[head..new_lines.len() - tail] {
+        show(&mut out, '+', line);
+    }
+    for line in &old_lines[old_lines.len() - tail..old_end] {
+        show(&mut out, ' ', line);
+    }
+    out
+}
+
+fn split_lines(content: &[u8]) -> Vec<&[u8]> {
+    content.split_inclusive(|&b| b == b'\n').collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn assemble_keeps_what_the_user_wrote() {
+        let lines = block(&[BEGIN, "__pycache__/", END]);
+        let out = assemble(b"venv/\n", &lines, b"\n", true);
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            format!("venv/\n\n{BEGIN}\n__pycache__/\n{END}\n")
+        );
+        // Idempotent: split off the block and assemble again.
+        let user = split_block(&out).unwrap();
+        assert_eq!(assemble(&user, &lines, b"\n", true), out);
+
+        // No final newline stays so; CRLF is kept; a BOM is untouched.
+        let out = assemble(b"\xef\xbb\xbfvenv/\r\nbuild/", &lines, b"\r\n", false);
+        assert_eq!(
+            out,
+            [
+                &b"\xef\xbb\xbfvenv/\r\nbuild/\r\n\r\n"[..],
+                BEGIN.as_bytes(),
+                b"\r\n__pycache__/\r\n",
+                END.as_bytes()
+            ]
+            .concat()
+        );
+        let user = split_block(&out).unwrap();
+        assert_eq!(assemble(&user, &lines, b"\r\n", false), out);
+        assert_eq!(
+            assemble(b"", &lines, b"\n", true),
+            format!("{BEGIN}\n__pycache__/\n{END}\n").into_bytes()
+        );
+    }
+
+    #[test]
+    fn unterminated_block_is_an_error() {
+        let text = format!("a\n{BEGIN}\nx\n");
+        assert_eq!(split_block(text.as_bytes()), Err(2));
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("01_Basics/__pycache__"), "01_Basics/__pycache__");
+        assert_eq!(escape("a[1]/b*"), "a\\[1\\]/b\\*");
+        assert_eq!(escape("x "), "x\\ ");
+    }
+
+    #[test]
+    fn diff_shows_the_block() {
+        let plan = Plan {
+            path: ".gitignore".into(),
+            old: Some(b"a\nb".to_vec()),
+            new: b"a\nb\n\nX\n".to_vec(),
+            defeated: vec![],
+        };
+        assert_eq!(
+            diff(&plan),
+            "--- a/.gitignore\n+++ b/.gitignore\n@@ -1,2 +1,4 @@\n a\n-b\n\\ No newline at end of file\n+b\n+\n+X\n"
+        );
+    }
+}

@@ -1,0 +1,466 @@
+//! `untrack`: removes from the index every tracked path the policy forbids and does not allow,
+//! all stages of it, as `git rm -r --cached` on those paths would. Files on disk are never
+//! touched; the removal is staged for the next commit.
+//!
+//! The index is written the way git writes it: `<index>.lock` is created exclusively (so a
+//! running git command, or another untrack, is never overwritten), the index is read while the
+//! lock is held, the new index goes into the lock file, which is flushed to disk and renamed over
+//! the index. On any failure the lock file is removed and the index is left byte for byte as it
+//! was. [`plan`] is the same computation without the lock and the write, so a dry run shows
+//! exactly what the real run removes.
+//!
+//! The reading and writing of the file is in [`crate::index`]: libgit2's `Index` would verify
+//! and hash the whole file on reading and move the rest of its entry vector on every removal.
+//!
+//! Where it differs from `git rm -r --cached` on purpose: it does not refuse a cache whose staged
+//! content differs from both the file and `HEAD` (git wants `-f`: a cache has nothing worth
+//! keeping), nor a path outside the sparse checkout (git wants `--sparse`: a cache should not be
+//! tracked anywhere). The untracked cache (`UNTR`) is dropped rather than invalidated; git
+//! rebuilds it.
+//!
+//! Not handled: a forbidden path inside a sparse-directory entry of a sparse index (refused with
+//! [`Error::SparseDirectory`]: removing it would need that folder expanded in the index), a split
+//! index, SHA-256 repositories, `core.sharedRepository` permissions on the new file.
+
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, TreeWalkMode, TreeWalkResult};
+
+use crate::error::Error;
+use crate::index::{IndexError, IndexFile, WriteOptions};
+use crate::matcher::{Matcher, Verdict};
+use crate::policy::Policy;
+use crate::repo::Repo;
+use crate::report::display_path;
+
+/// The commit to make after untracking.
+pub const COMMIT_COMMAND: &str = "git commit -m \"Stop tracking Python bytecode caches\"";
+
+/// What untrack removes (or removed) from the index.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// The index file.
+    pub index: PathBuf,
+    /// The paths removed, in index order, each once.
+    pub removals: Vec<Removal>,
+    /// Positions of the removed entries in the index that was read.
+    positions: Vec<usize>,
+}
+
+/// One path removed from the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Removal {
+    /// Repository-relative path (bytes: git paths need not be UTF-8).
+    pub path: Vec<u8>,
+    /// The cache folder it belongs to, for grouping: the folder a forbid pattern excluded (such
+    /// as `a/__pycache__`), else its parent folder (empty at the root).
+    pub folder: Vec<u8>,
+    /// The forbid pattern that forbids it, as written in the policy.
+    pub rule: String,
+    /// How many index entries it has: 1, or 2 to 3 for a merge conflict.
+    pub stages: usize,
+    /// Whether the entries are conflict stages (1 to 3) rather than one stage-0 entry.
+    pub conflicted: bool,
+}
+
+impl Plan {
+    /// Whether there is nothing to remove.
+    pub fn is_empty(&self) -> bool {
+        self.removals.is_empty()
+    }
+
+    /// The number of paths removed.
+    pub fn num_paths(&self) -> usize {
+        self.removals.len()
+    }
+
+    /// The number of index entries removed (a conflicted path has one per stage).
+    pub fn num_entries(&self) -> usize {
+        self.positions.len()
+    }
+
+    /// The number of cache folders the removed paths are in.
+    pub fn num_folders(&self) -> usize {
+        let mut folders: Vec<&[u8]> = self.removals.iter().map(|r| &r.folder[..]).collect();
+        folders.sort_unstable();
+        folders.dedup();
+        folders.len()
+    }
+}
+
+/// Fails with a clear message when the repository has no index (a bare repository).
+pub fn require_index(repo: &Repo) -> Result<PathBuf, Error> {
+    if repo.git.is_bare() {
+        return Err(Error::BareNoIndex {
+            git_dir: repo.git.path().to_path_buf(),
+        });
+    }
+    repo.index_path()
+}
+
+/// What [`apply`] would remove, computed from the index as it is now; changes nothing.
+pub fn plan(repo: &Repo, matcher: &Matcher) -> Result<Plan, Error> {
+    let path = require_index(repo)?;
+    let index = read(repo, &path)?;
+    plan_index(repo, &index, matcher)
+}
+
+/// Removes what [`plan`] finds, under the index lock, and returns what was removed. When there
+/// is nothing to remove the index is not rewritten.
+pub fn apply(repo: &Repo, matcher: &Matcher) -> Result<Plan, Error> {
+    let path = require_index(repo)?;
+    let mut lock = Lock::acquire(&path)?;
+    // Read under the lock: nothing can change the index between this read and the rename.
+    let index = read(repo, &path)?;
+    let plan = plan_index(repo, &index, matcher)?;
+    if plan.is_empty() {
+        return Ok(plan); // dropping the lock removes it
+    }
+    let options = WriteOptions {
+        skip_hash: skip_hash(repo),
+        smudge: racily_clean(repo, &index, &plan.positions)?,
+    };
+    let bytes = index
+        .without(&plan.positions, &options)
+        .map_err(|e| match e {
+            IndexError::Io(_) | IndexError::BadRemoval => Error::Index {
+                path: path.clone(),
+                detail: e.to_string(),
+            },
+            _ => Error::IndexUnsupported {
+                path: path.clone(),
+                detail: e.to_string(),
+            },
+        })?;
+    lock.commit(&bytes)?;
+    Ok(plan)
+}
+
+fn read(repo: &Repo, path: &Path) -> Result<IndexFile, Error> {
+    IndexFile::read(path, repo.oid_len()).map_err(|e| Error::Index {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+/// `index.skipHash`, which `feature.manyFiles` turns on by default.
+fn skip_hash(repo: &Repo) -> bool {
+    let Ok(config) = repo.git.config() else {
+        return false;
+    };
+    let many_files = config.get_bool("feature.manyFiles").unwrap_or(false);
+    config.get_bool("index.skipHash").unwrap_or(many_files)
+}
+
+/// The kept entries to smudge in the new index: racy against the index that was read, and
+/// whose file still matches their cached mtime and size. git smudges only those whose content
+/// also differs, which needs the file hashed through its filters; smudging a clean one too only
+/// makes git hash it once more.
+fn racily_clean(repo: &Repo, index: &IndexFile, removed: &[usize]) -> Result<Vec<usize>, Error> {
+    let racy = index.racy_entries();
+    if racy.is_empty() {
+        return Ok(racy);
+    }
+    let root = repo.workdir()?;
+    let mut out = Vec::new();
+    for i in racy {
+        if removed.binary_search(&i).is_ok() {
+            continue;
+        }
+        let (Some(entry), Some(stat)) = (index.get(i), index.stat(i)) else {
+            continue;
+        };
+        if entry.is_sparse_dir() || stat.size == 0 {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(root.join(OsStr::from_bytes(entry.path))) else {
+            continue;
+        };
+        use std::os::unix::fs::MetadataExt as _;
+        if meta.mtime() as u32 == stat.mtime_sec && meta.size() as u32 == stat.size {
+            out.push(i);
+        }
+    }
+    Ok(out)
+}
+
+fn plan_index(repo: &Repo, index: &IndexFile, matcher: &Matcher) -> Result<Plan, Error> {
+    let mut plan = Plan {
+        index: index.path.clone(),
+        ..Plan::default()
+    };
+    // The last folder a forbid pattern excluded: every path below it is excluded by the same
+    // pattern (git's rule: nothing below an excluded folder can be re-included), so only the
+    // allow entries remain to be asked. Index order keeps a folder's paths together.
+    let mut excluded_folder: Option<(Vec<u8>, &str)> = None;
+    let mut sparse = Vec::new();
+    for (i, entry) in index.iter().enumerate() {
+        if entry.is_sparse_dir() {
+            sparse.push(i);
+            continue;
+        }
+        // Conflict stages of one path are adjacent and share its verdict.
+        if let Some(last) = plan.removals.last_mut()
+            && last.path == entry.path
+            && plan.positions.last() == Some(&(i - 1))
+        {
+            last.stages += 1;
+            plan.positions.push(i);
+            continue;
+        }
+        let verdict = match &excluded_folder {
+            Some((folder, pattern))
+                if entry.path.len() > folder.len()
+                    && entry.path.starts_with(folder)
+                    && entry.path[folder.len()] == b'/' =>
+            {
+                match matcher.allowed_by(entry.path) {
+                    Some(_) => continue,
+                    None => Verdict::Forbidden {
+                        pattern,
+                        excluded: folder.len(),
+                    },
+                }
+            }
+            _ => matcher.verdict(entry.path),
+        };
+        let Verdict::Forbidden { pattern, excluded } = verdict else {
+            continue;
+        };
+        let folder = if excluded < entry.path.len() {
+            excluded_folder = Some((entry.path[..excluded].to_vec(), pattern));
+            &entry.path[..excluded]
+        } else {
+            parent(entry.path)
+        };
+        plan.positions.push(i);
+        plan.removals.push(Removal {
+            path: entry.path.to_vec(),
+            folder: folder.to_vec(),
+            rule: pattern.to_string(),
+            stages: 1,
+            conflicted: entry.stage != 0,
+        });
+    }
+    for i in sparse {
+        if let Some(entry) = index.get(i) {
+            refuse_forbidden_inside(repo, matcher, entry.path, entry.oid)?;
+        }
+    }
+    Ok(plan)
+}
+
+/// A sparse-directory entry stands for a whole tree outside the sparse checkout; a forbidden
+/// path inside it cannot be removed without expanding it.
+fn refuse_forbidden_inside(
+    repo: &Repo,
+    matcher: &Matcher,
+    dir: &[u8],
+    oid: &[u8],
+) -> Result<(), Error> {
+    let dir = dir.strip_suffix(b"/").unwrap_or(dir);
+    let oid = Oid::from_bytes(oid).map_err(Error::git("read a sparse directory's id"))?;
+    let tree = repo
+        .git
+        .find_tree(oid)
+        .map_err(Error::git("read a sparse directory's tree"))?;
+    let mut found = None;
+    tree.walk(TreeWalkMode::PreOrder, |root, item| {
+        if item.kind() != Some(ObjectType::Tree) {
+            let mut path = dir.to_vec();
+            path.push(b'/');
+            path.extend_from_slice(root.as_bytes());
+            path.extend_from_slice(item.name_bytes());
+            if matches!(matcher.verdict(&path), Verdict::Forbidden { .. }) {
+                found = Some(path);
+                return TreeWalkResult::Abort;
+            }
+        }
+        TreeWalkResult::Ok
+    })
+    .or_else(|e| {
+        if found.is_some() {
+            Ok(())
+        } else {
+            Err(Error::git("walk a sparse directory")(e))
+        }
+    })?;
+    match found {
+        Some(path) => Err(Error::SparseDirectory {
+            folder: dir.to_vec(),
+            path,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn parent(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => &path[..i],
+        None => b"",
+    }
+}
+
+/// `<index>.lock`, created exclusively; removed when dropped unless committed.
+struct Lock {
+    index: PathBuf,
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl Lock {
+    fn acquire(index: &Path) -> Result<Lock, Error> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut path = index.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o666)
+            .open(&path)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::IndexLocked { lock: path.clone() }
+                } else {
+                    Error::IndexWrite {
+                        path: index.to_path_buf(),
+                        action: "create the lock file for",
+                        source: e,
+                    }
+                }
+            })?;
+        Ok(Lock {
+            index: index.to_path_buf(),
+            path,
+            file: Some(file),
+        })
+    }
+
+    /// Writes `bytes` as the new index: into the lock file, flushed to disk, renamed over the
+    /// index.
+    fn commit(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let fail = |action: &'static str| {
+            let index = self.index.clone();
+            move |source| Error::IndexWrite {
+                path: index,
+                action,
+                source,
+            }
+        };
+        let mut file = self.file.take().expect("a lock is committed once");
+        file.write_all(bytes).map_err(fail("write the new"))?;
+        file.sync_all().map_err(fail("flush to disk the new"))?;
+        drop(file);
+        std::fs::rename(&self.path, &self.index).map_err(fail("replace"))?;
+        self.path = PathBuf::new(); // committed: nothing to remove
+        Ok(())
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        drop(self.file.take());
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Whether the plan was carried out or only shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `--dry-run`: nothing was changed.
+    DryRun,
+    /// The paths were removed from the index.
+    Applied,
+}
+
+/// The plan for people: paths grouped by cache folder with counts, then what happened and the
+/// next step.
+pub fn render(plan: &Plan, policy: &Policy, mode: Mode) -> String {
+    let mut out = String::new();
+    if plan.is_empty() {
+        let _ = writeln!(
+            out,
+            "pycache-policy: nothing to untrack: no tracked path is forbidden (policy: {})",
+            policy.origin
+        );
+        return out;
+    }
+    let paths = plural(plan.num_paths(), "path", "paths");
+    let folders = plan.num_folders();
+    let _ = writeln!(
+        out,
+        "{} {} {paths} forbidden by the policy, in {folders} {} (policy: {}):",
+        match mode {
+            Mode::DryRun => "would untrack",
+            Mode::Applied => "untracking",
+        },
+        plan.num_paths(),
+        plural(folders, "folder", "folders"),
+        policy.origin
+    );
+    let mut groups: Vec<(&[u8], Vec<&Removal>)> = Vec::new();
+    let mut order: Vec<&Removal> = plan.removals.iter().collect();
+    order.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.path.cmp(&b.path)));
+    for r in order {
+        match groups.last_mut() {
+            Some((folder, list)) if *folder == &r.folder[..] => list.push(r),
+            _ => groups.push((&r.folder, vec![r])),
+        }
+    }
+    for (folder, list) in &groups {
+        let mut rules: Vec<&str> = list.iter().map(|r| r.rule.as_str()).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let folder = if folder.is_empty() {
+            "(repository root)".to_string()
+        } else {
+            display_path(&[folder, &b"/"[..]].concat())
+        };
+        let _ = writeln!(
+            out,
+            "  {folder} ({} {}, forbidden by {})",
+            list.len(),
+            plural(list.len(), "file", "files"),
+            rules
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for r in list {
+            let _ = write!(out, "      {}", display_path(&r.path));
+            if r.conflicted {
+                let _ = write!(out, " (merge conflict: {} stages)", r.stages);
+            }
+            out.push('\n');
+        }
+    }
+    match mode {
+        Mode::DryRun => {
+            let _ = writeln!(
+                out,
+                "dry run: the index was not changed; `pycache-policy untrack` untracks them"
+            );
+        }
+        Mode::Applied => {
+            let _ = writeln!(
+                out,
+                "untracked {} {paths}; the files stay on disk\nnext: {COMMIT_COMMAND}",
+                plan.num_paths()
+            );
+        }
+    }
+    out
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
