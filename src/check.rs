@@ -96,7 +96,17 @@ pub fn check_index(
         Scope::All => gitignore::probes(&index, matcher, policy),
     };
     if !probes.is_empty() {
-        let excludes = Excludes::for_repo(repo)?;
+        let mut excludes = Excludes::for_repo(repo)?;
+        excludes.only_in_folders(
+            index
+                .iter()
+                .filter_map(|e| match e.path.strip_suffix(b".gitignore") {
+                    Some(b"") => None,
+                    Some(dir) => dir.strip_suffix(b"/").map(<[u8]>::to_vec),
+                    None => None,
+                })
+                .collect(),
+        );
         findings.extend(ignore_findings(&excludes, matcher, &probes));
     }
     for (kept, touched) in policy.allow.iter().zip(judge.kept_touched) {

@@ -187,7 +187,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Gitignore { dry_run } => {
             let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
             let index = repo.staged_index()?;
-            let probes = gitignore::probes(&index, &matcher, &policy);
+            let probes = gitignore::probes_thorough(&index, &matcher, &policy);
             let plan = gitignore::plan(&repo, &policy, &probes)?;
             let shown = plan.path.display();
             if !plan.changes() {

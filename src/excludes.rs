@@ -174,6 +174,10 @@ pub struct Excludes {
     dirs: RefCell<HashMap<Vec<u8>, Rc<Option<RuleFile>>>>,
     /// Content used instead of a folder's `.gitignore` on disk (to judge a proposed file).
     overrides: HashMap<Vec<u8>, Vec<u8>>,
+    /// Folders already judged: the line excluding each (or one of its parents), if any.
+    folders: RefCell<HashMap<Vec<u8>, Option<Decision>>>,
+    /// When set, the only folders below the root whose `.gitignore` is read from disk.
+    known: Option<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl Excludes {
@@ -203,7 +207,19 @@ impl Excludes {
             global,
             dirs: RefCell::new(HashMap::new()),
             overrides: HashMap::new(),
+            folders: RefCell::new(HashMap::new()),
+            known: None,
         }
+    }
+
+    /// Reads `.gitignore` files only in these folders (besides the root), instead of looking in
+    /// every folder a path passes through. The check passes the folders of the tracked
+    /// `.gitignore` files, which spares one `stat` per folder on the hot path; an untracked
+    /// nested `.gitignore` is then not seen.
+    pub fn only_in_folders(&mut self, folders: std::collections::HashSet<Vec<u8>>) {
+        self.known = Some(folders);
+        self.dirs.borrow_mut().clear();
+        self.folders.borrow_mut().clear();
     }
 
     /// The rules of `repo`'s working tree, with its config.
@@ -226,6 +242,7 @@ impl Excludes {
     /// `content`.
     pub fn set_gitignore(&mut self, folder: &[u8], content: Vec<u8>) {
         self.dirs.borrow_mut().remove(folder);
+        self.folders.borrow_mut().clear();
         self.overrides.insert(folder.to_vec(), content);
     }
 
@@ -238,8 +255,10 @@ impl Excludes {
         } else {
             format!("{}/.gitignore", String::from_utf8_lossy(folder))
         };
+        let skip = !folder.is_empty() && self.known.as_ref().is_some_and(|k| !k.contains(folder));
         let bytes = match self.overrides.get(folder) {
             Some(content) => Some(content.clone()),
+            None if skip => None,
             None => {
                 let path = self
                     .workdir
@@ -293,18 +312,32 @@ impl Excludes {
     /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says
     /// whether it names a folder. Tracked or not does not matter, as with `--no-index`.
     pub fn check(&self, path: &[u8], is_dir: bool) -> Verdict {
-        for (i, &b) in path.iter().enumerate() {
-            if b == b'/'
-                && let Some(d) = self.last_match(&path[..i], true)
-                && !d.negated
-            {
-                return Verdict::Ignored(d);
-            }
+        if let Some(i) = path.iter().rposition(|&b| b == b'/')
+            && let Some(d) = self.folder_exclusion(&path[..i])
+        {
+            return Verdict::Ignored(d);
         }
         match self.last_match(path, is_dir) {
             Some(d) if !d.negated => Verdict::Ignored(d),
             other => Verdict::NotIgnored(other),
         }
+    }
+
+    /// The line that excludes `folder` or one of its parents, judged from the top down and
+    /// remembered: paths in one folder share the answer.
+    fn folder_exclusion(&self, folder: &[u8]) -> Option<Decision> {
+        if let Some(known) = self.folders.borrow().get(folder) {
+            return known.clone();
+        }
+        let inherited = match folder.iter().rposition(|&b| b == b'/') {
+            Some(i) => self.folder_exclusion(&folder[..i]),
+            None => None,
+        };
+        let status = inherited.or_else(|| self.last_match(folder, true).filter(|d| !d.negated));
+        self.folders
+            .borrow_mut()
+            .insert(folder.to_vec(), status.clone());
+        status
     }
 }
 

@@ -42,32 +42,35 @@ pub struct Probe {
     pub want_ignored: bool,
 }
 
-/// Paths to judge git's rules by, from what the index holds: every tracked path the policy
-/// forbids or allows, and the caches Python would write beside each tracked module
-/// (`DIR/__pycache__/NAME.cpython-312.pyc` and the legacy `DIR/NAME.pyc`), and a cache in each
-/// folder kept on purpose.
+/// Paths to judge git's rules by, cheap enough for every check: every tracked path the policy
+/// forbids or allows, the caches Python would write at the root and in each folder that has a
+/// tracked `.gitignore` of its own (where a rule could differ), and a cache in each folder kept
+/// on purpose.
 pub fn probes(index: &IndexFile, matcher: &Matcher, policy: &Policy) -> Vec<Probe> {
-    let mut set = BTreeSet::new();
-    let mut add = |path: Vec<u8>| match matcher.verdict(&path) {
-        Verdict::NotCache => {}
-        Verdict::Forbidden { .. } => {
-            set.insert(Probe {
-                path,
-                want_ignored: true,
-            });
-        }
-        Verdict::Allowed { .. } => {
-            set.insert(Probe {
-                path,
-                want_ignored: false,
-            });
-        }
-    };
-    let mut last_dir: Option<Vec<u8>> = None;
+    let mut probes = Probes::new(matcher);
+    probes.module_caches(b"", b"example");
     for entry in index.iter() {
         if matcher.is_candidate(entry.path) {
-            add(entry.path.to_vec());
+            probes.add(entry.path.to_vec());
         }
+        if let Some(dir) = entry.path.strip_suffix(b".gitignore")
+            && (dir.is_empty() || dir.ends_with(b"/"))
+        {
+            probes.module_caches(dir, b"example");
+        }
+    }
+    probes.kept_folders(policy);
+    probes.finish()
+}
+
+/// Everything [`probes`] judges, and also the caches Python would write beside the first
+/// tracked module of every folder (`DIR/__pycache__/NAME.cpython-312.pyc` and the legacy
+/// `DIR/NAME.pyc`): what `pycache-policy gitignore` makes sure of, once.
+pub fn probes_thorough(index: &IndexFile, matcher: &Matcher, policy: &Policy) -> Vec<Probe> {
+    let mut probes = Probes::new(matcher);
+    probes.set.extend(self::probes(index, matcher, policy));
+    let mut last_dir: Option<&[u8]> = None;
+    for entry in index.iter() {
         let Some(stem) = entry.path.strip_suffix(b".py") else {
             continue;
         };
@@ -75,22 +78,59 @@ pub fn probes(index: &IndexFile, matcher: &Matcher, policy: &Policy) -> Vec<Prob
             Some(i) => (&stem[..=i], &stem[i + 1..]),
             None => (&b""[..], stem),
         };
-        // One module per folder is enough: the rules that matter name folders and suffixes.
-        if last_dir.as_deref() == Some(dir) {
+        // One module per folder: the rules that matter name folders and suffixes.
+        if last_dir == Some(dir) {
             continue;
         }
-        last_dir = Some(dir.to_vec());
-        add([dir, b"__pycache__/", name, b".cpython-312.pyc"].concat());
-        add([stem, b".pyc"].concat());
+        last_dir = Some(dir);
+        probes.module_caches(dir, name);
     }
-    for kept in &policy.allow {
-        if kept.is_dir {
-            add(format!("{}/example.cpython-312.pyc", kept.path).into_bytes());
-        } else {
-            add(kept.path.clone().into_bytes());
+    probes.finish()
+}
+
+/// A set of probes, each with the policy's verdict.
+struct Probes<'m> {
+    matcher: &'m Matcher,
+    set: BTreeSet<Probe>,
+}
+
+impl<'m> Probes<'m> {
+    fn new(matcher: &'m Matcher) -> Self {
+        Probes {
+            matcher,
+            set: BTreeSet::new(),
         }
     }
-    set.into_iter().collect()
+
+    /// Adds `path` when the policy has a verdict on it.
+    fn add(&mut self, path: Vec<u8>) {
+        let want_ignored = match self.matcher.verdict(&path) {
+            Verdict::NotCache => return,
+            Verdict::Forbidden { .. } => true,
+            Verdict::Allowed { .. } => false,
+        };
+        self.set.insert(Probe { path, want_ignored });
+    }
+
+    /// The caches of module `name` in folder `dir` (empty, or ending in `/`).
+    fn module_caches(&mut self, dir: &[u8], name: &[u8]) {
+        self.add([dir, b"__pycache__/", name, b".cpython-312.pyc"].concat());
+        self.add([dir, name, b".pyc"].concat());
+    }
+
+    fn kept_folders(&mut self, policy: &Policy) {
+        for kept in &policy.allow {
+            if kept.is_dir {
+                self.add(format!("{}/example.cpython-312.pyc", kept.path).into_bytes());
+            } else {
+                self.add(kept.path.clone().into_bytes());
+            }
+        }
+    }
+
+    fn finish(self) -> Vec<Probe> {
+        self.set.into_iter().collect()
+    }
 }
 
 /// A probe that git's rules get wrong.
