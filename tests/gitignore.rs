@@ -474,12 +474,24 @@ fn generated_policies_and_ignore_files_agree_with_git() {
 fn check_sees_a_tracked_nested_gitignore_that_reincludes_caches() {
     let repo = TestRepo::with_commit();
     repo.run(&["gitignore"]).expect(0);
-    repo.stage(".gitignore", &std::fs::read(repo.path().join(".gitignore")).unwrap());
+    repo.stage(
+        ".gitignore",
+        &std::fs::read(repo.path().join(".gitignore")).unwrap(),
+    );
     repo.stage("pkg/.gitignore", b"# keep bytecode here\n!*.pyc\n");
-    let report = repo.run(&["check", "--all", "--format", "json"]).expect(0).json();
-    assert_eq!(warning_list(&report), ["gitignore-missing-rule pkg/example.pyc"]);
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_eq!(
+        warning_list(&report),
+        ["gitignore-missing-rule pkg/example.pyc"]
+    );
     let message = report["findings"][0]["message"].as_str().unwrap();
-    assert!(message.contains("pkg/.gitignore:2 `!*.pyc` re-includes it"), "{message}");
+    assert!(
+        message.contains("pkg/.gitignore:2 `!*.pyc` re-includes it"),
+        "{message}"
+    );
     // git agrees that the path would be offered to `git add`.
     assert!(!ignored(&repo, "pkg/example.pyc"));
 }
