@@ -13,7 +13,7 @@ use pycache_policy::matcher::Matcher;
 use pycache_policy::policy::{POLICY_FILE, Policy, PolicyError, Problem};
 use pycache_policy::repo::Repo;
 use pycache_policy::report::{self, Format};
-use pycache_policy::{explain, gitignore};
+use pycache_policy::{explain, gitignore, purge};
 
 const EXIT_FINDINGS: u8 = 1;
 
@@ -105,6 +105,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
     },
+    /// Show what a pyc holds and whether it matches its source.
+    ///
+    /// For each PATH: the Python version that wrote it, its invalidation mode, the recorded
+    /// source size and mtime or source hash, and whether that matches its source. A path the
+    /// index holds is read from the index, with its source as staged; any other path (outside a
+    /// repository too) from disk, with the source beside it. Exit 1 when a pyc is stale,
+    /// orphaned, invalid, misnamed, or (with --recompile) holds other code than its source's.
+    Inspect {
+        /// Pyc files, relative to the current directory.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+
+        /// Also compile the source with the same Python version (pythonX.Y or python3 on PATH)
+        /// and compare the code, which the header does not vouch for.
+        #[arg(long)]
+        recompile: bool,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+    },
     /// Stop tracking every path the policy forbids (git rm -r --cached); files stay on disk.
     ///
     /// Removes from the index every tracked path the policy forbids and does not keep, all
@@ -112,6 +133,34 @@ enum Command {
     /// written under git's lock (`index.lock`); if it cannot be, nothing changes.
     Untrack {
         /// Print what would be untracked and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Delete forbidden bytecode caches from the working tree, safely.
+    ///
+    /// The seed's `find . -name __pycache__ -type d -exec rm -r {} +`, except that it removes
+    /// only bytecode files (.pyc, .pyo, $py.class) the policy forbids, never in a kept folder,
+    /// inside .git or a nested repository, never through a symbolic link, and never a pyc
+    /// whose source .py is missing (it may be the only copy of that code) unless --orphans.
+    Purge {
+        /// Print what would be removed and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also remove pycs whose source .py is missing.
+        #[arg(long)]
+        orphans: bool,
+    },
+    /// The one-off cleanup: untrack forbidden caches and fix .gitignore (and purge with --purge).
+    ///
+    /// Then prints what changed and the exact commands to commit it. It never commits.
+    Clean {
+        /// Also delete forbidden caches from the working tree (see `purge`).
+        #[arg(long)]
+        purge: bool,
+        /// With --purge: also remove pycs whose source .py is missing.
+        #[arg(long, requires = "purge")]
+        orphans: bool,
+        /// Print what each step would do and change nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -131,6 +180,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         std::env::set_current_dir(dir).map_err(Error::io("change to the directory", dir))?;
     }
     let cwd = std::env::current_dir().map_err(Error::io("read the current directory", "."))?;
+    // `inspect` also reads pycs outside any repository, so it runs before one is required.
+    if let Command::Inspect {
+        paths,
+        recompile,
+        format,
+    } = &cli.command
+    {
+        return inspect(&cwd, paths, *recompile, *format);
+    }
     let repo = Repo::discover(&cwd)?;
     match cli.command {
         Command::Check { all, format, quiet } => {
@@ -238,6 +296,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Inspect { .. } => unreachable!("`inspect` runs before the repository is opened"),
         Command::Init => {
             let path = repo.workdir()?.join(POLICY_FILE);
             init(&path)?;
@@ -260,7 +319,111 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             print!("{}", untrack::render(&plan, &policy, mode));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Purge { dry_run, orphans } => {
+            let (_, matcher) = load_policy(&repo, cli.policy.as_deref())?;
+            let index = repo.staged_index()?;
+            let plan = purge::plan(repo.workdir()?, &matcher, Some(&index), orphans)?;
+            let done = (!dry_run).then(|| purge::apply(&plan));
+            print!("{}", purge::render(&plan, done.as_ref()));
+            Ok(match done {
+                Some(d) if !d.failed.is_empty() => ExitCode::from(2),
+                _ => ExitCode::SUCCESS,
+            })
+        }
+        Command::Clean {
+            purge: with_purge,
+            orphans,
+            dry_run,
+        } => clean(&repo, cli.policy.as_deref(), with_purge, orphans, dry_run),
     }
+}
+
+/// `clean`: every fixer in turn. The `.gitignore` plan is made before the index changes, so a
+/// refusal there (a symlinked `.gitignore`, say) leaves everything as it was.
+fn clean(
+    repo: &Repo,
+    explicit: Option<&Path>,
+    with_purge: bool,
+    orphans: bool,
+    dry_run: bool,
+) -> Result<ExitCode, Error> {
+    use pycache_policy::untrack::{self, Mode};
+    untrack::require_index(repo)?;
+    let (policy, matcher) = load_policy(repo, explicit)?;
+    let index = repo.staged_index()?;
+    let probes = gitignore::probes_thorough(&index, &matcher, &policy);
+    let ignore_plan = gitignore::plan(repo, &policy, &probes)?;
+    let purge_plan = if with_purge {
+        Some(purge::plan(
+            repo.workdir()?,
+            &matcher,
+            Some(&index),
+            orphans,
+        )?)
+    } else {
+        None
+    };
+
+    println!("1. untrack");
+    let untracked = if dry_run {
+        untrack::plan(repo, &matcher)?
+    } else {
+        untrack::apply(repo, &matcher)?
+    };
+    let mode = if dry_run { Mode::DryRun } else { Mode::Applied };
+    print!("{}", indent(&untrack::render(&untracked, &policy, mode)));
+
+    println!("2. .gitignore");
+    if !ignore_plan.changes() {
+        println!("   .gitignore already expresses the policy");
+    } else if dry_run {
+        print!("{}", indent(&gitignore::diff(&ignore_plan)));
+    } else {
+        gitignore::apply(&ignore_plan)?;
+        println!("   updated .gitignore: the pycache-policy block at its end expresses the policy");
+    }
+    for d in &ignore_plan.defeated {
+        println!(
+            "   still wrong by git's rules: {} ({})",
+            report::display_path(&d.probe.path),
+            d.why_unfixable()
+                .unwrap_or_else(|| "see `pycache-policy explain`".into())
+        );
+    }
+
+    let mut failed = false;
+    if let Some(plan) = &purge_plan {
+        println!("3. purge");
+        let done = (!dry_run).then(|| purge::apply(plan));
+        failed = done.as_ref().is_some_and(|d| !d.failed.is_empty());
+        print!("{}", indent(&purge::render(plan, done.as_ref())));
+    }
+
+    let staged = !untracked.is_empty();
+    let ignore_changed = ignore_plan.changes();
+    if dry_run {
+        println!("(dry run: nothing was changed)");
+    } else if staged || ignore_changed {
+        println!("\nNext, review and commit:");
+        println!("  git status");
+        if ignore_changed {
+            println!("  git add .gitignore");
+        }
+        println!("  git commit -m \"Stop tracking Python bytecode caches\"");
+    } else {
+        println!("\nNothing to commit: the repository already follows the policy.");
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else if !ignore_plan.defeated.is_empty() {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("   {l}\n")).collect()
 }
 
 /// The policy for `repo` (or from `--policy`), and its compiled matcher.
@@ -310,6 +473,48 @@ fn repo_relative(cwd: &Path, workdir: &Path, arg: &Path) -> Result<(Vec<u8>, boo
         })?;
     let is_dir = trailing_slash || normalized.is_dir();
     Ok((rel.as_os_str().as_bytes().to_vec(), is_dir))
+}
+
+/// `inspect`: each path from the index when the index holds it, else from disk.
+fn inspect(
+    cwd: &Path,
+    paths: &[PathBuf],
+    recompile: bool,
+    format: FormatArg,
+) -> Result<ExitCode, Error> {
+    use pycache_policy::inspect::{self, IndexReader};
+    let repo = Repo::discover(cwd).ok();
+    let workdir = repo.as_ref().and_then(|r| r.workdir().ok());
+    let index = match (&repo, workdir) {
+        (Some(repo), Some(_)) => Some(repo.staged_index()?),
+        _ => None,
+    };
+    let reader = repo
+        .as_ref()
+        .zip(index.as_ref())
+        .map(|(r, i)| IndexReader::new(r, i));
+    let mut targets = Vec::new();
+    for arg in paths {
+        let rel = workdir.and_then(|w| repo_relative(cwd, w, arg).ok());
+        let staged = match (&reader, rel) {
+            (Some(reader), Some((rel, _))) => reader.read(&rel)?,
+            _ => None,
+        };
+        targets.push(match staged {
+            Some(target) => target,
+            None => inspect::read_disk(cwd, arg)?,
+        });
+    }
+    let inspections = inspect::inspect(targets, recompile);
+    match format {
+        FormatArg::Human => print!("{}", inspect::human(&inspections)),
+        FormatArg::Json => print!("{}", inspect::json(&inspections)),
+    }
+    Ok(if inspections.iter().any(|x| x.has_errors()) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn init(path: &Path) -> Result<(), Error> {

@@ -52,6 +52,13 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
+    /// The working tree could not be walked.
+    Walk {
+        /// The top of the working tree.
+        root: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
     /// A path given on the command line is not inside the working tree.
     OutsideRepository {
         /// The path as given.
@@ -192,6 +199,11 @@ impl fmt::Display for Error {
                 "{} already exists; not overwriting it\n  edit it, or move it away and run \
                  `pycache-policy init` again",
                 path.display()
+            ),
+            Error::Walk { root, detail } => write!(
+                f,
+                "cannot walk the working tree {}: {detail}\n  nothing was removed",
+                root.display()
             ),
             Error::OutsideRepository { path, workdir } => write!(
                 f,

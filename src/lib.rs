@@ -4,6 +4,8 @@
 //! The data flows one way: a [`policy::Policy`] is compiled into a [`matcher::Matcher`]; a source
 //! of paths (the staged index, in [`check`]) is judged by it into [`finding::Finding`]s; a
 //! [`report`] renders them. [`hook`] installs the pre-commit hook that runs the check.
+//! [`verify`] checks the pycs a policy keeps against their staged sources ([`pyc`] reads them,
+//! [`recompile`] compares their code with a fresh compile), and [`inspect`] shows any one pyc.
 //!
 //! The library never prints; the binary decides what goes where.
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
@@ -16,11 +18,15 @@ pub mod finding;
 pub mod gitignore;
 pub mod hook;
 pub mod index;
+pub mod inspect;
 pub mod matcher;
 pub mod policy;
+pub mod purge;
 pub mod pyc;
+pub mod recompile;
 pub mod repo;
 pub mod report;
 pub mod untrack;
+pub mod verify;
 
 pub use error::Error;
