@@ -130,6 +130,9 @@ pub fn check_index(
             findings.push(missing_readme(kept));
         }
     }
+    findings.extend(crate::verify::kept_folders(
+        repo, &index, policy, matcher, scope,
+    )?);
     findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
     let untrack = untrack_paths(&index, matcher, &findings);
     Ok(Outcome { findings, untrack })
@@ -302,11 +305,11 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
         .collect()
 }
 
-fn as_path(bytes: &[u8]) -> &Path {
+pub(crate) fn as_path(bytes: &[u8]) -> &Path {
     Path::new(OsStr::from_bytes(bytes))
 }
 
-fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Finding {
+pub(crate) fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Finding {
     let folder = if excluded < path.len() {
         path[..excluded].to_vec()
     } else {
@@ -322,7 +325,7 @@ fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Finding {
     }
 }
 
-fn missing_readme(kept: &AllowEntry) -> Finding {
+pub(crate) fn missing_readme(kept: &AllowEntry) -> Finding {
     let candidates = kept.readme_candidates().join(" or ");
     Finding {
         code: Code::AllowlistMissingReadme,
@@ -338,7 +341,7 @@ fn missing_readme(kept: &AllowEntry) -> Finding {
     }
 }
 
-fn parent(path: &[u8]) -> &[u8] {
+pub(crate) fn parent(path: &[u8]) -> &[u8] {
     match path.iter().rposition(|&b| b == b'/') {
         Some(i) => &path[..i],
         None => b"",

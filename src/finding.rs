@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::pyc::ProblemKind;
+
 /// The kind of a finding. Its [`Code::as_str`] is stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
@@ -16,6 +18,22 @@ pub enum Code {
     GitignoreMissingRule,
     /// git ignores a path inside a folder kept on purpose, so it cannot be added normally.
     AllowlistIgnored,
+    /// A kept pyc does not match its source as staged.
+    PycStale,
+    /// A kept pyc has no source beside its folder.
+    PycOrphan,
+    /// A kept pyc's cache tag names another Python than its magic number.
+    PycTagMismatch,
+    /// A kept pyc has an unreadable header or an unknown magic number.
+    PycInvalid,
+    /// A kept pyc is timestamp-based, so it cannot be checked after a clone.
+    PycUnverifiable,
+    /// A kept pyc is unchecked-hash: Python uses it even when its source changes.
+    PycUncheckedHash,
+    /// A kept pyc's code is not what its Python compiles from the staged source.
+    PycCodeMismatch,
+    /// A kept pyc's code could not be compared with a recompiled one (no matching Python).
+    PycRecompileUnavailable,
 }
 
 impl Code {
@@ -25,7 +43,39 @@ impl Code {
         Code::AllowlistMissingReadme,
         Code::GitignoreMissingRule,
         Code::AllowlistIgnored,
+        Code::PycStale,
+        Code::PycOrphan,
+        Code::PycTagMismatch,
+        Code::PycInvalid,
+        Code::PycUnverifiable,
+        Code::PycUncheckedHash,
+        Code::PycCodeMismatch,
+        Code::PycRecompileUnavailable,
     ];
+
+    /// The codes of the kept-folder checks, whose level each allow entry sets.
+    pub const PYC: [Code; 8] = [
+        Code::PycStale,
+        Code::PycOrphan,
+        Code::PycTagMismatch,
+        Code::PycInvalid,
+        Code::PycUnverifiable,
+        Code::PycUncheckedHash,
+        Code::PycCodeMismatch,
+        Code::PycRecompileUnavailable,
+    ];
+
+    /// The code a problem found in a kept pyc's header is reported under.
+    pub fn of_problem(kind: ProblemKind) -> Code {
+        match kind {
+            ProblemKind::Stale => Code::PycStale,
+            ProblemKind::Orphan => Code::PycOrphan,
+            ProblemKind::TagMismatch => Code::PycTagMismatch,
+            ProblemKind::Invalid => Code::PycInvalid,
+            ProblemKind::Unverifiable => Code::PycUnverifiable,
+            ProblemKind::UncheckedHash => Code::PycUncheckedHash,
+        }
+    }
 
     /// The stable kebab-case name.
     pub fn as_str(self) -> &'static str {
@@ -34,6 +84,14 @@ impl Code {
             Code::AllowlistMissingReadme => "allowlist-missing-readme",
             Code::GitignoreMissingRule => "gitignore-missing-rule",
             Code::AllowlistIgnored => "allowlist-ignored",
+            Code::PycStale => "pyc-stale",
+            Code::PycOrphan => "pyc-orphan",
+            Code::PycTagMismatch => "pyc-tag-mismatch",
+            Code::PycInvalid => "pyc-invalid",
+            Code::PycUnverifiable => "pyc-unverifiable",
+            Code::PycUncheckedHash => "pyc-unchecked-hash",
+            Code::PycCodeMismatch => "pyc-code-mismatch",
+            Code::PycRecompileUnavailable => "pyc-recompile-unavailable",
         }
     }
 
@@ -51,6 +109,24 @@ impl Code {
             }
             Code::AllowlistIgnored => {
                 "git ignores a file in a folder kept on purpose, so it cannot be added normally"
+            }
+            Code::PycCodeMismatch => {
+                "a kept pyc's code is not what its Python compiles from the staged source"
+            }
+            Code::PycRecompileUnavailable => {
+                "a kept pyc's code could not be compared with a recompiled one"
+            }
+            Code::PycStale
+            | Code::PycOrphan
+            | Code::PycTagMismatch
+            | Code::PycInvalid
+            | Code::PycUnverifiable
+            | Code::PycUncheckedHash => {
+                let kind = ProblemKind::ALL
+                    .iter()
+                    .find(|k| Code::of_problem(**k) == self)
+                    .expect("every header problem has a code");
+                kind.description()
             }
         }
     }
@@ -123,5 +199,21 @@ mod tests {
             );
             assert!(!code.description().is_empty());
         }
+    }
+
+    #[test]
+    fn header_problems_keep_their_names_as_codes() {
+        for &kind in ProblemKind::ALL {
+            let code = Code::of_problem(kind);
+            assert_eq!(code.as_str(), kind.as_str());
+            assert_eq!(code.description(), kind.description());
+            assert!(Code::PYC.contains(&code));
+        }
+        for code in Code::PYC {
+            assert!(code.as_str().starts_with("pyc-"), "{code}");
+            assert!(Code::ALL.contains(&code));
+        }
+        let pyc_in_all = Code::ALL.iter().filter(|c| c.as_str().starts_with("pyc-"));
+        assert_eq!(pyc_in_all.count(), Code::PYC.len());
     }
 }

@@ -280,19 +280,19 @@ const LINE_BREAK: &str = "it contains a line break or NUL, which a .gitignore li
 
 /// One forbid pattern, read the way git reads a line of a `.gitignore` file.
 #[derive(Debug)]
-struct GitPattern {
+pub(crate) struct GitPattern {
     /// `!pattern`: re-includes what it matches.
-    negated: bool,
+    pub(crate) negated: bool,
     /// `pattern/`: matches folders only.
-    dir_only: bool,
+    pub(crate) dir_only: bool,
     /// The pattern has a slash (other than a trailing one): it is matched against the whole
     /// path. Otherwise against the last component, at any depth.
-    anchored: bool,
-    tokens: Vec<Token>,
+    pub(crate) anchored: bool,
+    pub(crate) tokens: Vec<Token>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
+pub(crate) enum Token {
     /// A byte matched as it is (or, under ignorecase, in either ASCII case).
     Literal(u8),
     /// `?`: any one byte but `/`.
@@ -310,7 +310,7 @@ enum Token {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AfterGlobstar {
+pub(crate) enum AfterGlobstar {
     /// The pattern ends with the `**`.
     End,
     /// `**/`: git also tries the rest of the pattern with the `**/` left out.
@@ -321,17 +321,17 @@ enum AfterGlobstar {
 
 /// The bytes a `[...]` class matches; never `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Class {
+pub(crate) struct Class {
     /// Bit `b` is set when the ASCII byte `b` matches.
-    ascii: u128,
+    pub(crate) ascii: u128,
     /// Whether bytes 0x80-0xff match (they do exactly when the class is negated).
-    non_ascii: bool,
+    pub(crate) non_ascii: bool,
 }
 
 impl GitPattern {
     /// Reads `pattern` as git reads it from a `.gitignore` line; `ignore_case` is
     /// `core.ignorecase`, which changes what a class matches.
-    fn parse(pattern: &str, ignore_case: bool) -> Result<GitPattern, &'static str> {
+    pub(crate) fn parse(pattern: &str, ignore_case: bool) -> Result<GitPattern, &'static str> {
         let line = pattern.as_bytes();
         if line.iter().any(|&b| matches!(b, b'\n' | b'\r' | 0)) {
             return Err(LINE_BREAK);
@@ -644,7 +644,7 @@ fn posix_class(name: &[u8]) -> Option<fn(u8, bool) -> bool> {
 }
 
 impl Class {
-    fn has(&self, b: u8) -> bool {
+    pub(crate) fn has(&self, b: u8) -> bool {
         b < 128 && self.ascii & (1 << b) != 0
     }
 }
@@ -833,6 +833,7 @@ mod tests {
                     is_dir: a.ends_with('/'),
                     reason: None,
                     require_readme: false,
+                    pyc: Default::default(),
                 })
                 .collect(),
         };
@@ -1005,6 +1006,7 @@ mod tests {
             is_dir: true,
             reason: None,
             require_readme: false,
+            pyc: Default::default(),
         };
         assert!(m.covers(&entry("a/__pycache__")));
         assert!(!matcher(&["__pycache__/"], &[], false).covers(&entry("docs")));

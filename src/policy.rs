@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::finding::{Code, Severity};
+
 /// The name of the policy file at the repository root.
 pub const POLICY_FILE: &str = "pycache-policy.toml";
 
@@ -76,6 +78,101 @@ pub struct AllowEntry {
     /// The folder must be explained by a tracked `README.md`, inside it or in the folder that
     /// holds it.
     pub require_readme: bool,
+    /// How the pycs kept here are checked against their sources (`recompile`, `[allow.checks]`).
+    pub pyc: PycChecks,
+}
+
+/// How much a kept-folder check's finding counts, as an allow entry's `[allow.checks]` sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Not reported.
+    Off,
+    /// Reported; the check still passes.
+    Warning,
+    /// Fails the check.
+    Error,
+}
+
+impl Level {
+    /// The names the policy file uses.
+    pub const NAMES: &'static [(&'static str, Level)] = &[
+        ("error", Level::Error),
+        ("warning", Level::Warning),
+        ("off", Level::Off),
+    ];
+
+    /// The severity of a finding at this level; `None` when it is not reported.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+/// What is checked in the pycs an allow entry keeps, and how much each finding counts.
+///
+/// Defaults: a pyc that is stale, orphaned, invalid, misnamed (tag mismatch) or whose code differs
+/// from its recompiled source is an error, because Python would run something other than the
+/// source says, or nothing at all; a timestamp-based or unchecked-hash pyc, and a code check that
+/// could not run, are warnings, because the pyc may be right and the repository cannot prove it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PycChecks {
+    /// By position in [`Code::PYC`].
+    levels: [Level; Code::PYC.len()],
+    /// `recompile = true`: `check` also compiles each kept pyc's staged source with the same
+    /// Python version (found on `PATH`) and compares the code, which the header cannot vouch for.
+    pub recompile: bool,
+}
+
+impl Default for PycChecks {
+    fn default() -> Self {
+        PycChecks {
+            levels: Code::PYC.map(PycChecks::default_level),
+            recompile: false,
+        }
+    }
+}
+
+impl PycChecks {
+    /// The level a kept-folder finding has when the policy does not set it.
+    pub fn default_level(code: Code) -> Level {
+        match code {
+            Code::PycUnverifiable | Code::PycUncheckedHash | Code::PycRecompileUnavailable => {
+                Level::Warning
+            }
+            c if Code::PYC.contains(&c) => Level::Error,
+            _ => Level::Off,
+        }
+    }
+
+    /// The key that sets `code`'s level in `[allow.checks]`: the code without `pyc-`.
+    pub fn key(code: Code) -> &'static str {
+        code.as_str().trim_start_matches("pyc-")
+    }
+
+    /// The level of `code`'s findings ([`Level::Off`] for a code that is not a kept-folder check).
+    pub fn level(&self, code: Code) -> Level {
+        match Code::PYC.iter().position(|&c| c == code) {
+            Some(i) => self.levels[i],
+            None => Level::Off,
+        }
+    }
+
+    /// Sets the level of `code`'s findings; `code` must be one of [`Code::PYC`].
+    pub fn set_level(&mut self, code: Code, level: Level) {
+        let i = Code::PYC
+            .iter()
+            .position(|&c| c == code)
+            .expect("a kept-folder check");
+        self.levels[i] = level;
+    }
+
+    /// Whether any finding about kept pycs is reported at all (otherwise nothing is read).
+    pub fn any(&self) -> bool {
+        self.levels.iter().any(|&l| l != Level::Off)
+    }
 }
 
 impl AllowEntry {
@@ -473,6 +570,7 @@ impl<'t> Validator<'t> {
         let mut path = None;
         let mut reason = None;
         let mut require_readme = true;
+        let mut pyc = PycChecks::default();
         for (key, value) in table.iter() {
             let key_name = format!("{name}.{}", key.get_ref());
             match key.get_ref().as_ref() {
@@ -503,11 +601,19 @@ impl<'t> Validator<'t> {
                         ok = false;
                     }
                 },
+                "recompile" => match value.get_ref().as_bool() {
+                    Some(b) => pyc.recompile = b,
+                    None => {
+                        self.wrong_type(value, &key_name, "a boolean (true or false)");
+                        ok = false;
+                    }
+                },
+                "checks" => ok &= self.checks(value, &key_name, &mut pyc),
                 _ => {
                     self.unknown_key(
                         key,
                         &format!("{name}."),
-                        &["path", "reason", "require_readme"],
+                        &["path", "reason", "require_readme", "recompile", "checks"],
                     );
                     ok = false;
                 }
@@ -527,7 +633,55 @@ impl<'t> Validator<'t> {
             is_dir,
             reason,
             require_readme,
+            pyc,
         })
+    }
+
+    /// Validates an allow entry's `checks` table (`stale = "warning"`, …) into `pyc`; whether it
+    /// was valid.
+    fn checks(&mut self, value: &Spanned<DeValue<'_>>, name: &str, pyc: &mut PycChecks) -> bool {
+        let Some(table) = value.get_ref().as_table() else {
+            self.wrong_type(
+                value,
+                name,
+                "a table of levels (e.g. checks = { unverifiable = \"error\" })",
+            );
+            return false;
+        };
+        let keys: Vec<&str> = Code::PYC.iter().map(|&c| PycChecks::key(c)).collect();
+        let mut ok = true;
+        for (key, value) in table.iter() {
+            let Some(&code) = Code::PYC
+                .iter()
+                .find(|&&c| PycChecks::key(c) == key.get_ref().as_ref())
+            else {
+                self.unknown_key(key, &format!("{name}."), &keys);
+                ok = false;
+                continue;
+            };
+            let level = value
+                .get_ref()
+                .as_str()
+                .and_then(|s| Level::NAMES.iter().find(|(n, _)| *n == s));
+            match level {
+                Some(&(_, level)) => pyc.set_level(code, level),
+                None => {
+                    let found = match value.get_ref().as_str() {
+                        Some(s) => format!("`{s}`"),
+                        None => value.get_ref().type_str().to_string(),
+                    };
+                    self.problem(
+                        value.span(),
+                        format!(
+                            "`{name}.{}` must be \"error\", \"warning\" or \"off\", found {found}",
+                            key.get_ref()
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok
     }
 }
 
@@ -606,6 +760,7 @@ reason = "teaching"
                 is_dir: true,
                 reason: Some("teaching".into()),
                 require_readme: true,
+                pyc: PycChecks::default(),
             }]
         );
         assert_eq!(
@@ -700,8 +855,102 @@ reason = "teaching"
     }
 
     #[test]
+    fn pyc_checks_default_and_per_entry_levels() {
+        let p = load(
+            r#"
+[[allow]]
+path = "a/__pycache__/"
+[[allow]]
+path = "b/__pycache__/"
+recompile = true
+[allow.checks]
+stale = "warning"
+unverifiable = "error"
+code-mismatch = "off"
+"#,
+        )
+        .unwrap();
+        let (a, b) = (&p.allow[0].pyc, &p.allow[1].pyc);
+        assert_eq!(*a, PycChecks::default());
+        assert!(!a.recompile && b.recompile);
+        let want_default = [
+            (Code::PycStale, Level::Error),
+            (Code::PycOrphan, Level::Error),
+            (Code::PycTagMismatch, Level::Error),
+            (Code::PycInvalid, Level::Error),
+            (Code::PycUnverifiable, Level::Warning),
+            (Code::PycUncheckedHash, Level::Warning),
+            (Code::PycCodeMismatch, Level::Error),
+            (Code::PycRecompileUnavailable, Level::Warning),
+        ];
+        for (code, level) in want_default {
+            assert_eq!(a.level(code), level, "{code}");
+        }
+        assert_eq!(a.level(Code::TrackedCache), Level::Off);
+        assert_eq!(b.level(Code::PycStale), Level::Warning);
+        assert_eq!(b.level(Code::PycUnverifiable), Level::Error);
+        assert_eq!(b.level(Code::PycCodeMismatch), Level::Off);
+        assert_eq!(b.level(Code::PycOrphan), Level::Error);
+        assert!(b.any());
+        // Inline-table form, and every check switched off.
+        let keys: Vec<String> = Code::PYC
+            .iter()
+            .map(|&c| format!("{} = \"off\"", PycChecks::key(c)))
+            .collect();
+        let p = load(&format!(
+            "[[allow]]\npath = \"a/__pycache__/\"\nchecks = {{ {} }}\n",
+            keys.join(", ")
+        ))
+        .unwrap();
+        assert!(!p.allow[0].pyc.any());
+    }
+
+    #[test]
+    fn pyc_check_problems_are_reported_with_their_positions() {
+        let got = problems(
+            "[[allow]]\npath = \"a/__pycache__/\"\nrecompile = \"yes\"\n[allow.checks]\nstale = \"fatal\"\nstail = \"error\"\norphan = 1\n[[allow]]\npath = \"b/__pycache__/\"\nchecks = \"all\"\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "3:13: `allow.recompile` must be a boolean (true or false), found string",
+                "5:9: `allow.checks.stale` must be \"error\", \"warning\" or \"off\", found `fatal`",
+                "6:1: unknown key `allow.checks.stail` (expected one of: `stale`, `orphan`, \
+                 `tag-mismatch`, `invalid`, `unverifiable`, `unchecked-hash`, `code-mismatch`, \
+                 `recompile-unavailable`)",
+                "7:10: `allow.checks.orphan` must be \"error\", \"warning\" or \"off\", found integer",
+                "10:10: `allow.checks` must be a table of levels (e.g. checks = { unverifiable = \"error\" }), found string",
+            ]
+        );
+    }
+
+    #[test]
     fn shipped_template_is_valid() {
         load(Policy::template()).unwrap();
+    }
+
+    #[test]
+    fn shipped_template_uncommented_documents_the_defaults() {
+        let is_key = |rest: &str| {
+            rest.split_once(" = ").is_some_and(|(key, _)| {
+                !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
+            })
+        };
+        let uncommented: Vec<&str> = Policy::template()
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if rest.starts_with('[') || is_key(rest) => rest,
+                _ => line,
+            })
+            .collect();
+        let p = load(&uncommented.join("\n")).unwrap();
+        assert_eq!(p.allow.len(), 1);
+        assert_eq!(p.allow[0].path, "01_Basics/__pycache__");
+        assert!(p.allow[0].require_readme);
+        assert_eq!(p.allow[0].pyc, PycChecks::default());
     }
 
     #[test]

@@ -585,7 +585,7 @@ pub fn source_path(path: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// `(folder, last component)`; the folder is empty for a path without `/`.
-fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
+pub(crate) fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
     match path.iter().rposition(|&b| b == b'/') {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => (b"", path),
@@ -925,7 +925,8 @@ pub fn verify(path: &[u8], pyc: &[u8], source: Option<&[u8]>) -> Vec<Problem> {
     problems
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex digits, two per byte.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

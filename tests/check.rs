@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TEACHING_POLICY, TestRepo, bin, finding_list, hermetic};
+use common::{TEACHING_POLICY, TestRepo, bin, finding_list, hermetic, kept_pyc};
 
 const PYC: &[u8] = b"\xcb\r\r\n\0\0\0\0fake bytecode";
 
@@ -84,7 +84,10 @@ fn kept_folder_with_readme_passes() {
     let repo = TestRepo::with_commit();
     repo.stage("pycache-policy.toml", TEACHING_POLICY.as_bytes());
     repo.stage("01_Basics/script1.py", b"print(1)\n");
-    repo.stage("01_Basics/__pycache__/script1.cpython-312.pyc", PYC);
+    repo.stage(
+        "01_Basics/__pycache__/script1.cpython-312.pyc",
+        &kept_pyc(b"print(1)\n"),
+    );
     repo.stage("01_Basics/__pycache__/README.md", b"kept on purpose\n");
     repo.run(&["check"]).expect(0);
     repo.run(&["check", "--all"]).expect(0);
@@ -101,7 +104,11 @@ fn kept_folder_with_readme_passes() {
 fn kept_folder_without_readme_is_reported() {
     let repo = TestRepo::with_commit();
     repo.stage("pycache-policy.toml", TEACHING_POLICY.as_bytes());
-    repo.stage("01_Basics/__pycache__/script1.cpython-312.pyc", PYC);
+    repo.stage("01_Basics/script1.py", b"");
+    repo.stage(
+        "01_Basics/__pycache__/script1.cpython-312.pyc",
+        &kept_pyc(b""),
+    );
     let run = repo.run(&["check"]).expect(1);
     assert!(
         run.stdout.contains(
@@ -133,7 +140,11 @@ fn readme_requirement_can_be_switched_off() {
         "pycache-policy.toml",
         b"[[allow]]\npath = \"01_Basics/__pycache__/\"\nrequire_readme = false\n",
     );
-    repo.stage("01_Basics/__pycache__/script1.cpython-312.pyc", PYC);
+    repo.stage("01_Basics/script1.py", b"");
+    repo.stage(
+        "01_Basics/__pycache__/script1.cpython-312.pyc",
+        &kept_pyc(b""),
+    );
     repo.run(&["check"]).expect(0);
 }
 
@@ -404,7 +415,8 @@ fn malformed_policy_names_file_line_and_column() {
 #[test]
 fn policy_from_pyproject_and_from_flag() {
     let repo = TestRepo::with_commit();
-    repo.stage("keep/__pycache__/m.pyc", PYC);
+    repo.stage("keep/m.py", b"");
+    repo.stage("keep/__pycache__/m.cpython-312.pyc", &kept_pyc(b""));
     repo.stage("keep/README.md", b"why\n");
     repo.run(&["check"]).expect(1);
     repo.write(

@@ -22,7 +22,10 @@ fn populate(repo: &TestRepo) -> Vec<Vec<u8>> {
     repo.write("pycache-policy.toml", TEACHING_POLICY.as_bytes());
     repo.write("README.md", b"# course\n");
     repo.write("01_Basics/script1.py", b"print(1)\n");
-    repo.write("01_Basics/__pycache__/script1.cpython-312.pyc", PYC);
+    repo.write(
+        "01_Basics/__pycache__/script1.cpython-312.pyc",
+        &common::kept_pyc(b"print(1)\n"),
+    );
     repo.write("01_Basics/__pycache__/README.md", b"kept on purpose\n");
     for i in 0..12 {
         let folder = format!("pkg{}/sub{i}", i % 4);

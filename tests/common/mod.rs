@@ -223,3 +223,16 @@ forbid = ["__pycache__/", "*.py[co]", "*$py.class"]
 path = "01_Basics/__pycache__/"
 reason = "shows learners what Python writes"
 "#;
+
+/// A pyc that passes every header check against `source` in a kept folder: Python 3.12's magic
+/// number, checked-hash, the hash of `source`, then the first byte of a marshalled code object.
+/// Its code is not real; the tests that need real code compile it with `python3`.
+pub fn kept_pyc(source: &[u8]) -> Vec<u8> {
+    use pycache_policy::pyc::{magic_bytes, source_hash};
+    let magic = magic_bytes(3531);
+    let mut pyc = magic.to_vec();
+    pyc.extend_from_slice(&3u32.to_le_bytes());
+    pyc.extend_from_slice(&source_hash(magic, source));
+    pyc.push(0xe3);
+    pyc
+}

@@ -1,0 +1,466 @@
+//! `pycache-policy inspect PATH…`: what a pyc holds (the Python that wrote it, how it is
+//! invalidated, the recorded source size and mtime or hash) and whether it matches its source,
+//! with `--recompile` also whether its code is what that source compiles to.
+//!
+//! A path the index holds is read from the index, with its source as staged, as `check` reads it;
+//! any other path is read from disk, with the source beside it on disk (`D/NAME.py` for
+//! `D/__pycache__/NAME.TAG.pyc`), inside a repository or not. On disk a timestamp pyc's recorded
+//! mtime is compared too, as Python compares it; in the index it cannot be (git keeps no times).
+
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::error::Error;
+use crate::finding::Code;
+use crate::index::IndexFile;
+use crate::policy::{Level, PycChecks};
+use crate::pyc::{self, Header, Invalidation, Problem, PycError};
+use crate::recompile::{self, Interpreters};
+use crate::repo::Repo;
+use crate::report::display_path;
+use crate::verify::{Lookup, Staged};
+
+/// Where a file was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// Its staged blob.
+    Index,
+    /// The file system.
+    Disk,
+}
+
+impl Location {
+    /// `index` or `disk`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Index => "index",
+            Location::Disk => "disk",
+        }
+    }
+
+    fn adjective(self) -> &'static str {
+        match self {
+            Location::Index => "staged",
+            Location::Disk => "on disk",
+        }
+    }
+}
+
+/// A pyc to inspect, read with its source.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The path as shown: repository-relative for the index, as given for a file on disk.
+    pub path: Vec<u8>,
+    /// Where it was read from.
+    pub location: Location,
+    /// Its bytes.
+    pub pyc: Vec<u8>,
+    /// Where its source would be (same form as `path`); `None` when Python never pairs the name
+    /// with a source.
+    pub source_path: Option<Vec<u8>>,
+    /// The source's bytes, when it is there.
+    pub source: Option<Vec<u8>>,
+    /// The source file's mtime in seconds, for a source on disk.
+    pub source_mtime: Option<i64>,
+}
+
+/// Reads staged files, opening the index once for many paths.
+pub struct IndexReader<'r> {
+    staged: Staged<'r>,
+}
+
+impl<'r> IndexReader<'r> {
+    /// Reads from `index`, the staged index of `repo`.
+    pub fn new(repo: &'r Repo, index: &'r IndexFile) -> IndexReader<'r> {
+        IndexReader {
+            staged: Staged {
+                repo,
+                index,
+                ignore_case: repo.ignore_case(),
+            },
+        }
+    }
+
+    /// The pyc at the repository-relative `path` and its source, as staged; `None` when the index
+    /// has no file there (or only conflict stages).
+    pub fn read(&self, path: &[u8]) -> Result<Option<Target>, Error> {
+        let Lookup::Blob(blob) = self.staged.lookup(path)? else {
+            return Ok(None);
+        };
+        let Some((_, blob)) = self.staged.follow(path, blob)? else {
+            return Ok(None);
+        };
+        let pyc = self.staged.read(blob)?;
+        let source_path = pyc::source_path(path);
+        let source = match &source_path {
+            Some(p) => match self.staged.lookup(p)?.blob() {
+                Some(b) => match self.staged.follow(p, b)? {
+                    Some((_, b)) => Some(self.staged.read(b)?),
+                    None => None,
+                },
+                None => None,
+            },
+            None => None,
+        };
+        Ok(Some(Target {
+            path: path.to_vec(),
+            location: Location::Index,
+            pyc,
+            source_path,
+            source,
+            source_mtime: None,
+        }))
+    }
+}
+
+/// The pyc at `path` on disk (relative to `cwd` unless absolute) and the source beside it.
+pub fn read_disk(cwd: &Path, path: &Path) -> Result<Target, Error> {
+    use std::os::unix::fs::MetadataExt as _;
+    let full = cwd.join(path);
+    let pyc = std::fs::read(&full).map_err(Error::io("read", &full))?;
+    let shown = path.as_os_str().as_bytes();
+    let source_path = pyc::source_path(shown);
+    let (source, source_mtime) = match &source_path {
+        Some(p) => {
+            let file = cwd.join(Path::new(std::ffi::OsStr::from_bytes(p)));
+            match std::fs::read(&file) {
+                Ok(bytes) => (Some(bytes), file.metadata().ok().map(|m| m.mtime())),
+                Err(_) => (None, None),
+            }
+        }
+        None => (None, None),
+    };
+    Ok(Target {
+        path: shown.to_vec(),
+        location: Location::Disk,
+        pyc,
+        source_path,
+        source,
+        source_mtime,
+    })
+}
+
+/// How a pyc compares with its source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceMatch {
+    /// The recorded hash, or size, is the source's.
+    Matches,
+    /// It is not.
+    Stale,
+    /// There is no source to compare with.
+    NoSource,
+    /// The header cannot be read, or records nothing git keeps (the 8-byte layout's mtime only).
+    Unknown,
+}
+
+impl SourceMatch {
+    /// `matches`, `stale`, `no-source` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceMatch::Matches => "matches",
+            SourceMatch::Stale => "stale",
+            SourceMatch::NoSource => "no-source",
+            SourceMatch::Unknown => "unknown",
+        }
+    }
+}
+
+/// Everything `inspect` says about one pyc.
+#[derive(Clone, Debug)]
+pub struct Inspection {
+    /// What was read.
+    pub target: Target,
+    /// The header, or why it cannot be read.
+    pub header: Result<Header, PycError>,
+    /// How it compares with its source.
+    pub source_match: SourceMatch,
+    /// On disk, for a timestamp pyc with its source: whether the recorded mtime is the source
+    /// file's (modulo 2^32, as Python compares it).
+    pub mtime_matches: Option<bool>,
+    /// What the header checks found, as `check` would report them in a kept folder.
+    pub problems: Vec<Problem>,
+    /// With `--recompile`: the comparison of the code, or why it was not made.
+    pub recompiled: Option<Result<recompile::Outcome, String>>,
+}
+
+impl Inspection {
+    /// Whether anything found is an error by the policy's default levels (a stale, orphaned,
+    /// invalid or misnamed pyc, or code that differs from its source's).
+    pub fn has_errors(&self) -> bool {
+        let defaults = PycChecks::default();
+        let header_errors = self
+            .problems
+            .iter()
+            .any(|p| defaults.level(Code::of_problem(p.kind())) == Level::Error);
+        let code_differs = matches!(
+            &self.recompiled,
+            Some(Ok(recompile::Outcome {
+                verdict: recompile::Verdict::Differs(_),
+                ..
+            }))
+        );
+        header_errors || code_differs
+    }
+}
+
+/// Inspects each target; with `recompile`, compiles the sources whose header matches and compares
+/// the code.
+pub fn inspect(targets: Vec<Target>, recompile: bool) -> Vec<Inspection> {
+    let mut out: Vec<Inspection> = targets.into_iter().map(inspect_one).collect();
+    if !recompile {
+        return out;
+    }
+    let mut jobs = Vec::new();
+    let mut which = Vec::new();
+    for (i, x) in out.iter().enumerate() {
+        let skipped = match (&x.header, &x.target.source, x.source_match) {
+            (Err(_), ..) => Some("its header cannot be read"),
+            (_, None, _) => Some("there is no source to compile"),
+            (_, _, SourceMatch::Stale) => {
+                Some("the source does not match the header, so the code cannot match either")
+            }
+            _ => None,
+        };
+        if let Some(why) = skipped {
+            which.push((i, Some(why)));
+            continue;
+        }
+        which.push((i, None));
+        jobs.push(recompile::Job {
+            pyc: &x.target.pyc,
+            header: *x.header.as_ref().expect("checked above"),
+            file_name: pyc::split_last(&x.target.path).1,
+            source: x.target.source.as_deref().expect("checked above"),
+        });
+    }
+    let mut outcomes = recompile::compare(&mut Interpreters::from_env(), &jobs).into_iter();
+    for (i, skipped) in which {
+        out[i].recompiled = Some(match skipped {
+            Some(why) => Err(why.to_string()),
+            None => Ok(outcomes.next().expect("one outcome per job")),
+        });
+    }
+    out
+}
+
+fn inspect_one(target: Target) -> Inspection {
+    let header = Header::parse_file(&target.pyc);
+    let problems = pyc::verify(&target.path, &target.pyc, target.source.as_deref());
+    let source_match = match (&header, &target.source) {
+        (Err(_), _) => SourceMatch::Unknown,
+        (_, None) => SourceMatch::NoSource,
+        _ if problems.iter().any(|p| matches!(p, Problem::Stale { .. })) => SourceMatch::Stale,
+        (
+            Ok(Header {
+                invalidation: Invalidation::Timestamp { size: None, .. },
+                ..
+            }),
+            _,
+        ) if target.location == Location::Index => SourceMatch::Unknown,
+        _ => SourceMatch::Matches,
+    };
+    let mtime_matches = match (&header, target.source_mtime) {
+        (
+            Ok(Header {
+                invalidation: Invalidation::Timestamp { mtime, .. },
+                ..
+            }),
+            Some(actual),
+        ) => Some(actual as u32 == *mtime),
+        _ => None,
+    };
+    Inspection {
+        target,
+        header,
+        source_match,
+        mtime_matches,
+        problems,
+        recompiled: None,
+    }
+}
+
+/// `error` or `warning`: how `check` counts a finding by default.
+fn default_severity(code: Code) -> &'static str {
+    match PycChecks::default_level(code) {
+        Level::Error => "error",
+        Level::Warning | Level::Off => "warning",
+    }
+}
+
+/// The inspections for people: one block per file.
+pub fn human(inspections: &[Inspection]) -> String {
+    let mut out = String::new();
+    for (n, x) in inspections.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let t = &x.target;
+        let _ = writeln!(
+            out,
+            "{} ({}, {} bytes)",
+            display_path(&t.path),
+            t.location.adjective(),
+            t.pyc.len()
+        );
+        // An unreadable header is said once, as the `pyc-invalid` problem below.
+        if let Ok(header) = &x.header {
+            for line in header.describe().to_string().lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        let _ = write!(out, "  source: ");
+        match (&t.source_path, &t.source) {
+            (None, _) => {
+                let _ = write!(
+                    out,
+                    "none (Python never pairs this file name with a source)"
+                );
+            }
+            (Some(p), None) => {
+                let _ = write!(out, "{} (not found)", display_path(p));
+            }
+            (Some(p), Some(bytes)) => {
+                let verdict = match x.source_match {
+                    SourceMatch::Matches => "matches",
+                    SourceMatch::Stale => "does not match",
+                    SourceMatch::NoSource => "no source",
+                    SourceMatch::Unknown => "cannot tell",
+                };
+                let _ = write!(
+                    out,
+                    "{} ({}, {} bytes): {verdict}",
+                    display_path(p),
+                    t.location.adjective(),
+                    bytes.len()
+                );
+            }
+        }
+        out.push('\n');
+        if let (Some(matches), Some(actual)) = (x.mtime_matches, t.source_mtime) {
+            let _ = writeln!(
+                out,
+                "  source mtime: {} (the file's is {actual}{})",
+                if matches { "matches" } else { "differs" },
+                if matches {
+                    ""
+                } else {
+                    ": Python would recompile rather than use this pyc"
+                }
+            );
+        }
+        for p in &x.problems {
+            let code = Code::of_problem(p.kind());
+            let _ = writeln!(out, "  {}[{code}]: {p}", default_severity(code));
+        }
+        match &x.recompiled {
+            None => {}
+            Some(Err(why)) => {
+                let _ = writeln!(out, "  code: not recompiled: {why}");
+            }
+            Some(Ok(outcome)) => {
+                let by = outcome
+                    .interpreter
+                    .as_ref()
+                    .map(|i| format!(" (recompiled with {i})"))
+                    .unwrap_or_default();
+                let line = match &outcome.verdict {
+                    recompile::Verdict::Identical => {
+                        format!("code: identical to what the source compiles to{by}")
+                    }
+                    recompile::Verdict::Equivalent => format!(
+                        "code: equivalent to what the source compiles to: equal code objects, \
+                         which marshal wrote differently{by}"
+                    ),
+                    recompile::Verdict::Differs(d) => format!(
+                        "error[{}]: the code is not what the source compiles to: {d}{by}",
+                        Code::PycCodeMismatch
+                    ),
+                    recompile::Verdict::Unavailable(why) => format!(
+                        "warning[{}]: could not check the code: {why}",
+                        Code::PycRecompileUnavailable
+                    ),
+                };
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+    }
+    out
+}
+
+/// The inspections for programs, one object:
+///
+/// ```text
+/// { "version": 1,
+///   "files": [ { "path", "read_from": "index" | "disk", "size",
+///                "header": { "python", "magic", "header_size", "flags", "invalidation",
+///                            "source_mtime", "source_mtime_utc", "source_size", "source_hash" }
+///                          | null,
+///                "error": "why the header cannot be read" | null,
+///                "source": { "path", "found", "size" } | null,
+///                "source_match": "matches" | "stale" | "no-source" | "unknown",
+///                "source_mtime_matches": true | false | null,
+///                "problems": [ { "code", "severity", "message" } ],
+///                "recompile": { "verdict": "identical" | "equivalent" | "differs"
+///                                          | "unavailable" | "skipped",
+///                               "detail", "interpreter": { "program", "path", "release" }
+///                                                        | null } | null } ] }
+/// ```
+pub fn json(inspections: &[Inspection]) -> String {
+    let files: Vec<_> = inspections
+        .iter()
+        .map(|x| {
+            let t = &x.target;
+            let problems: Vec<_> = x
+                .problems
+                .iter()
+                .map(|p| {
+                    let code = Code::of_problem(p.kind());
+                    json!({
+                        "code": code.as_str(),
+                        "severity": default_severity(code),
+                        "message": p.to_string(),
+                    })
+                })
+                .collect();
+            let recompile = x.recompiled.as_ref().map(|r| match r {
+                Err(why) => json!({ "verdict": "skipped", "detail": why, "interpreter": null }),
+                Ok(o) => json!({
+                    "verdict": o.verdict.as_str(),
+                    "detail": o.verdict.detail(),
+                    "interpreter": o.interpreter.as_ref().map(|i| json!({
+                        "program": i.program,
+                        "path": i.path.to_string_lossy(),
+                        "release": i.release,
+                    })),
+                }),
+            });
+            let mut item = json!({
+                "path": String::from_utf8_lossy(&t.path),
+                "read_from": t.location.as_str(),
+                "size": t.pyc.len(),
+                "header": x.header.as_ref().ok().map(Header::describe),
+                "error": x.header.as_ref().err().map(ToString::to_string),
+                "source": t.source_path.as_ref().map(|p| json!({
+                    "path": String::from_utf8_lossy(p),
+                    "found": t.source.is_some(),
+                    "size": t.source.as_ref().map(Vec::len),
+                })),
+                "source_match": x.source_match.as_str(),
+                "source_mtime_matches": x.mtime_matches,
+                "problems": problems,
+                "recompile": recompile,
+            });
+            if std::str::from_utf8(&t.path).is_err() {
+                item["path_bytes"] = json!(t.path);
+            }
+            item
+        })
+        .collect();
+    let doc = json!({ "version": 1, "files": files });
+    let mut s = serde_json::to_string_pretty(&doc).expect("a JSON value always serializes");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,567 @@
+//! Recompiling a kept pyc's source with the Python that wrote it, to check the code after the
+//! header, which the header does not vouch for (`inspect --recompile`, `recompile = true`).
+//!
+//! A pyc's header records its source's hash (or size and mtime), not anything about the code that
+//! follows, so a pyc whose code was altered after compiling passes every header check, and Python
+//! runs it as it is. The only way to know the code is the source's is to compile the source again
+//! with the same release and compare.
+//!
+//! Implemented:
+//! - **Finding the interpreter** on `PATH`, as a shell would: `pythonX.Y` for a pyc with X.Y's
+//!   magic number, then `pythonX` (`python3`). Each candidate is run once to ask its version and
+//!   magic number, because a name on `PATH` proves nothing (a pyenv shim for a version that is not
+//!   selected exits 127). It must write exactly the pyc's magic number; otherwise the reasons every
+//!   candidate was refused are reported, so "could not verify" always says why.
+//! - **Compiling the same way**: the source bytes (as staged, or on disk) are compiled with
+//!   `compile(source, filename, "exec", dont_inherit=True, optimize=N)`, which is what both
+//!   `import` and `py_compile` do, with the file name the pyc itself records (`co_filename`, which
+//!   depends on how it was compiled: an absolute path on import, the path given to `compileall`),
+//!   and with the optimization level its name says (`.opt-1`, `.opt-2`; a `.pyo` may be either).
+//!   Nothing is written to disk: the bytes go to the interpreter on its standard input.
+//! - **Comparing**: first the marshalled bytes after the header. When they differ, the pyc's code
+//!   is unmarshalled and compared with the new code object by object: marshal's output is not
+//!   byte-reproducible everywhere (its reference flags follow reference counts, and the order of a
+//!   frozenset constant follows string hashing, which is salted per process), so equal code
+//!   objects are "equivalent", and a difference names the code object and attribute (or constant)
+//!   that differs.
+//!
+//! Not implemented: optimized pycs of Python 2 and 3.0–3.1, whose `compile` has no `optimize`
+//! argument (reported as not verifiable), and other implementations than CPython.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::pyc::{Header, PyVersion, hex};
+
+/// A Python interpreter found on `PATH` that writes a given magic number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interpreter {
+    /// The name it was found under, such as `python3.12`.
+    pub program: String,
+    /// Where it was found.
+    pub path: PathBuf,
+    /// Its full version, such as `3.12.1`.
+    pub release: String,
+}
+
+impl fmt::Display for Interpreter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}, Python {} at {}",
+            self.program,
+            self.release,
+            self.path.display()
+        )
+    }
+}
+
+/// What recompiling a pyc's source showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The marshalled code is byte for byte what the interpreter compiles.
+    Identical,
+    /// The bytes differ (marshal is not byte-reproducible), but the code objects are equal.
+    Equivalent,
+    /// The code is not what the source compiles to; the text says where it first differs.
+    Differs(String),
+    /// The code could not be compared; the text says why (no matching interpreter, …).
+    Unavailable(String),
+}
+
+impl Verdict {
+    /// Whether the code was compared and found to be the source's.
+    pub fn is_same(&self) -> bool {
+        matches!(self, Verdict::Identical | Verdict::Equivalent)
+    }
+
+    /// `identical`, `equivalent`, `differs` or `unavailable`, for JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Identical => "identical",
+            Verdict::Equivalent => "equivalent",
+            Verdict::Differs(_) => "differs",
+            Verdict::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// The explanation, for `Differs` and `Unavailable`.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Verdict::Differs(d) | Verdict::Unavailable(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// The result for one pyc: the verdict, and the interpreter that gave it, if one was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// What the comparison showed.
+    pub verdict: Verdict,
+    /// The interpreter used.
+    pub interpreter: Option<Interpreter>,
+}
+
+/// One pyc to check: its bytes, its header (already read), its file name and its source's bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    /// The whole pyc.
+    pub pyc: &'a [u8],
+    /// Its header, as [`Header::parse_file`] read it.
+    pub header: Header,
+    /// Its file name (`m.cpython-312.opt-1.pyc`), for the optimization level.
+    pub file_name: &'a [u8],
+    /// The source to compile.
+    pub source: &'a [u8],
+}
+
+/// Finds interpreters on a `PATH`, each version asked about once.
+pub struct Interpreters {
+    path: Option<OsString>,
+    found: Vec<([u8; 4], Result<Interpreter, String>)>,
+}
+
+impl Interpreters {
+    /// Looks on this process's `PATH`.
+    pub fn from_env() -> Interpreters {
+        Interpreters::on_path(std::env::var_os("PATH"))
+    }
+
+    /// Looks on the given `PATH` value.
+    pub fn on_path(path: Option<OsString>) -> Interpreters {
+        Interpreters {
+            path,
+            found: Vec::new(),
+        }
+    }
+
+    /// The interpreter that writes pycs with this header's magic number, or why there is none.
+    pub fn find(&mut self, header: &Header) -> Result<Interpreter, String> {
+        if let Some((_, found)) = self.found.iter().find(|(m, _)| *m == header.magic) {
+            return found.clone();
+        }
+        let found = self.search(header.version, header.magic_number());
+        self.found.push((header.magic, found.clone()));
+        found
+    }
+
+    fn search(&self, version: PyVersion, magic: u16) -> Result<Interpreter, String> {
+        let mut refused = Vec::new();
+        for program in [
+            format!("python{}.{}", version.major, version.minor),
+            format!("python{}", version.major),
+        ] {
+            let Some(path) = self.which(&program) else {
+                refused.push(format!("{program} is not on PATH"));
+                continue;
+            };
+            match probe(&path) {
+                Err(why) => refused.push(format!("{program} ({}) {why}", path.display())),
+                Ok((release, their_magic)) => {
+                    let theirs = release
+                        .split('.')
+                        .take(2)
+                        .map(|p| p.parse::<u8>().ok())
+                        .collect::<Option<Vec<_>>>();
+                    if theirs.as_deref() != Some(&[version.major, version.minor][..]) {
+                        refused.push(format!("{program} is Python {release}"));
+                    } else if their_magic != magic {
+                        refused.push(format!(
+                            "{program} is Python {release}, which writes magic number \
+                             {their_magic}, not {magic}"
+                        ));
+                    } else {
+                        return Ok(Interpreter {
+                            program,
+                            path,
+                            release,
+                        });
+                    }
+                }
+            }
+        }
+        Err(format!(
+            "no Python {version} that writes magic number {magic} on PATH: {}",
+            refused.join("; ")
+        ))
+    }
+
+    /// The first executable file called `program` in a `PATH` folder, as a shell finds it.
+    fn which(&self, program: &str) -> Option<PathBuf> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = self.path.as_ref()?;
+        std::env::split_paths(path)
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .map(|dir| dir.join(program))
+            .find(|candidate| {
+                std::fs::metadata(candidate)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+    }
+}
+
+/// Prints `MAJOR.MINOR.MICRO MAGIC-NUMBER`; runs on Python 2.6 and later.
+const PROBE: &str = "\
+import sys
+try:
+    from importlib.util import MAGIC_NUMBER as m
+except ImportError:
+    import imp
+    m = imp.get_magic()
+m = bytearray(m)
+sys.stdout.write('%d.%d.%d %d\\n' % (sys.version_info[0], sys.version_info[1],
+                                     sys.version_info[2], m[0] | m[1] << 8))
+";
+
+/// Runs an interpreter, isolated from the user's environment: `-E` ignores `PYTHON*` variables
+/// (`PYTHONDONTWRITEBYTECODE`, `PYTHONPATH`, …), `-s` the user's site-packages, `-B` writes no
+/// cache of the standard library modules it imports.
+fn python(path: &Path) -> Command {
+    let mut cmd = Command::new(path);
+    cmd.args(["-E", "-s", "-B"])
+        .env_remove("PYTHONDONTWRITEBYTECODE")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The interpreter's release and magic number, or why it could not tell.
+fn probe(path: &Path) -> Result<(String, u16), String> {
+    let out = python(path)
+        .args(["-c", PROBE])
+        .output()
+        .map_err(|e| format!("cannot be run: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("failed ({})", failure(&out)));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    match (parts.next(), parts.next().and_then(|m| m.parse().ok())) {
+        (Some(release), Some(magic)) => Ok((release.to_string(), magic)),
+        _ => Err(format!("printed {:?}, not its version", text.trim())),
+    }
+}
+
+/// The exit status and the line of standard error that says what failed: the last one of a
+/// Python traceback, else the first (a wrapper's complaint, such as pyenv's "command not found").
+fn failure(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut lines = stderr.lines().filter(|l| !l.trim().is_empty());
+    let last = match lines.next() {
+        Some(first) if first.starts_with("Traceback") => lines.next_back().or(Some(first)),
+        first => first,
+    };
+    let status = match out.status.code() {
+        Some(code) => format!("exit {code}"),
+        None => "killed by a signal".to_string(),
+    };
+    match last {
+        Some(line) => format!("{status}: {}", line.trim()),
+        None => status,
+    }
+}
+
+/// Reads jobs (hex-encoded bytes) as JSON on standard input, compiles each source as the pyc's
+/// name and co_filename say, and prints one verdict per job as JSON. Runs on Python 2.7 and 3.x.
+const COMPARE: &str = r#"
+import binascii, json, marshal, sys
+
+CODE = type(compile("", "", "exec"))
+ATTRS = ("co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_nlocals",
+         "co_stacksize", "co_flags", "co_code", "co_consts", "co_names", "co_varnames",
+         "co_freevars", "co_cellvars", "co_localsplusnames", "co_localspluskinds",
+         "co_filename", "co_name", "co_qualname", "co_firstlineno", "co_linetable",
+         "co_exceptiontable")
+
+def short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+def key(value):
+    # Like CPython's constant keys: 0.0 and -0.0, 1 and True are different constants.
+    if isinstance(value, (float, complex)):
+        return (type(value), repr(value))
+    if isinstance(value, (tuple, frozenset)):
+        return (type(value), tuple(sorted(repr(key(v)) for v in value)))
+    return (type(value), value)
+
+def diff(old, new, where):
+    if type(old) is not type(new):
+        return "%s: the pyc has %s where the source compiles to %s" % (
+            where, short(old), short(new))
+    if isinstance(old, CODE):
+        here = (where + " > " if where else "") + old.co_name
+        attrs = [a for a in ATTRS if hasattr(old, a)]
+        if not hasattr(old, "co_linetable"):
+            attrs.append("co_lnotab")
+        for attr in attrs:
+            a, b = getattr(old, attr), getattr(new, attr)
+            if attr == "co_consts":
+                if len(a) != len(b):
+                    return "%s: the pyc has %d constants where the source compiles to %d" % (
+                        here, len(a), len(b))
+                for x, y in zip(a, b):
+                    found = diff(x, y, here)
+                    if found:
+                        return found
+            elif a != b:
+                return "%s: %s differs" % (here, attr)
+        return None
+    if isinstance(old, tuple) and len(old) == len(new):
+        for x, y in zip(old, new):
+            found = diff(x, y, where)
+            if found:
+                return found
+        return None
+    if key(old) != key(new):
+        return "%s: the pyc has the constant %s where the source compiles to %s" % (
+            where, short(old), short(new))
+    return None
+
+def judge(job):
+    data = binascii.unhexlify(job["pyc"])
+    body = data[job["header_size"]:]
+    try:
+        old = marshal.loads(body)
+    except Exception as e:
+        return "differs", "its code cannot be unmarshalled: %s: %s" % (type(e).__name__, e)
+    if not isinstance(old, CODE):
+        return "differs", "it holds %s, not a code object" % short(old)
+    source = binascii.unhexlify(job["source"])
+    verdict, detail = None, None
+    for level in job["optimize"]:
+        try:
+            if level == 0 and sys.version_info < (3, 2):
+                new = compile(source, old.co_filename, "exec", 0, True)
+            else:
+                new = compile(source, old.co_filename, "exec", 0, True, level)
+        except Exception as e:
+            return "differs", "the source does not compile: %s: %s" % (type(e).__name__, e)
+        if marshal.dumps(new) == body:
+            return "identical", None
+        found = diff(old, new, "")
+        if found is None and old == new:
+            return "equivalent", None
+        verdict, detail = "differs", found or "the code objects are not equal"
+    return verdict, detail
+
+out = []
+for job in json.load(sys.stdin):
+    verdict, detail = judge(job)
+    out.append({"verdict": verdict, "detail": detail})
+sys.stdout.write(json.dumps(out))
+"#;
+
+#[derive(Deserialize)]
+struct Answer {
+    verdict: String,
+    detail: Option<String>,
+}
+
+/// The optimization levels a pyc's name allows (PEP 488 `.opt-N`; a `.pyo` was written with
+/// `-O` or `-OO`), or why it cannot be told.
+fn optimize_levels(file_name: &[u8]) -> Result<Vec<u8>, String> {
+    let Some(name) = crate::pyc::parse_cache_name(file_name) else {
+        // Not a name Python writes; compile without optimization.
+        return Ok(vec![0]);
+    };
+    match (name.optimization, name.pyo) {
+        (None, false) => Ok(vec![0]),
+        (None, true) => Ok(vec![1, 2]),
+        (Some(b"1"), _) => Ok(vec![1]),
+        (Some(b"2"), _) => Ok(vec![2]),
+        (Some(other), _) => Err(format!(
+            "its name asks for optimization level `opt-{}`, which CPython does not write",
+            String::from_utf8_lossy(other)
+        )),
+    }
+}
+
+/// Recompiles each job's source with an interpreter that writes its magic number and compares
+/// the code; one interpreter process per magic number. The outcomes are in the jobs' order.
+pub fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
+    let mut magics: Vec<[u8; 4]> = jobs.iter().map(|j| j.header.magic).collect();
+    magics.sort();
+    magics.dedup();
+    for magic in magics {
+        let mut batch = Vec::new();
+        for (i, job) in jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| j.header.magic == magic)
+        {
+            let levels = optimize_levels(job.file_name).and_then(|levels| {
+                let version = job.header.version;
+                let old = version < PyVersion::new(3, 2);
+                if old && levels != [0] {
+                    Err(format!(
+                        "recompiling optimized pycs of Python {version} is not supported"
+                    ))
+                } else {
+                    Ok(levels)
+                }
+            });
+            match levels {
+                Ok(levels) => batch.push((i, levels)),
+                Err(why) => {
+                    outcomes[i] = Some(Outcome {
+                        verdict: Verdict::Unavailable(why),
+                        interpreter: None,
+                    })
+                }
+            }
+        }
+        let Some(&(first, _)) = batch.first() else {
+            continue;
+        };
+        let interpreter = match interpreters.find(&jobs[first].header) {
+            Ok(interpreter) => interpreter,
+            Err(why) => {
+                for (i, _) in batch {
+                    outcomes[i] = Some(Outcome {
+                        verdict: Verdict::Unavailable(why.clone()),
+                        interpreter: None,
+                    });
+                }
+                continue;
+            }
+        };
+        let verdicts = run_batch(&interpreter, jobs, &batch);
+        for ((i, _), verdict) in batch.into_iter().zip(verdicts) {
+            outcomes[i] = Some(Outcome {
+                verdict,
+                interpreter: Some(interpreter.clone()),
+            });
+        }
+    }
+    outcomes
+        .into_iter()
+        .map(|o| o.expect("every job has an outcome"))
+        .collect()
+}
+
+/// Runs [`COMPARE`] on the jobs at the given positions; a verdict per job, in order.
+fn run_batch(
+    interpreter: &Interpreter,
+    jobs: &[Job<'_>],
+    batch: &[(usize, Vec<u8>)],
+) -> Vec<Verdict> {
+    let unavailable = |why: String| vec![Verdict::Unavailable(why); batch.len()];
+    let input: Vec<_> = batch
+        .iter()
+        .map(|(i, levels)| {
+            let job = &jobs[*i];
+            json!({
+                "pyc": hex(job.pyc),
+                "header_size": job.header.layout().header_size(),
+                "source": hex(job.source),
+                "optimize": levels,
+            })
+        })
+        .collect();
+    let input = serde_json::to_vec(&input).expect("JSON values serialize");
+    let child = python(&interpreter.path)
+        .args(["-c", COMPARE])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => return unavailable(format!("{} cannot be run: {e}", interpreter.program)),
+    };
+    // Written from another thread, so a child that writes before it has read everything cannot
+    // dead-lock against us.
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output();
+    let written = writer.join().expect("the writer thread does not panic");
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => return unavailable(format!("{} cannot be run: {e}", interpreter.program)),
+    };
+    if !out.status.success() || written.is_err() {
+        return unavailable(format!(
+            "{} failed while comparing ({})",
+            interpreter.program,
+            failure(&out)
+        ));
+    }
+    let answers: Vec<Answer> = match serde_json::from_slice(&out.stdout) {
+        Ok(answers) => answers,
+        Err(e) => {
+            return unavailable(format!(
+                "{} printed something other than the expected answer ({e})",
+                interpreter.program
+            ));
+        }
+    };
+    if answers.len() != batch.len() {
+        return unavailable(format!(
+            "{} answered for {} pycs instead of {}",
+            interpreter.program,
+            answers.len(),
+            batch.len()
+        ));
+    }
+    answers
+        .into_iter()
+        .map(|a| match a.verdict.as_str() {
+            "identical" => Verdict::Identical,
+            "equivalent" => Verdict::Equivalent,
+            _ => Verdict::Differs(a.detail.unwrap_or_else(|| "the code differs".to_string())),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optimization_levels_follow_the_name() {
+        assert_eq!(optimize_levels(b"m.cpython-312.pyc"), Ok(vec![0]));
+        assert_eq!(optimize_levels(b"m.cpython-312.opt-1.pyc"), Ok(vec![1]));
+        assert_eq!(optimize_levels(b"m.cpython-312.opt-2.pyc"), Ok(vec![2]));
+        assert_eq!(optimize_levels(b"m.pyo"), Ok(vec![1, 2]));
+        assert_eq!(optimize_levels(b"m.pyc"), Ok(vec![0]));
+        assert_eq!(optimize_levels(b"not-a-pyc.bin"), Ok(vec![0]));
+        assert!(
+            optimize_levels(b"m.cpython-312.opt-x.pyc")
+                .unwrap_err()
+                .contains("opt-x")
+        );
+    }
+
+    #[test]
+    fn no_interpreter_on_an_empty_path_says_what_was_looked_for() {
+        let mut pythons = Interpreters::on_path(None);
+        let mut pyc = crate::pyc::magic_bytes(3531).to_vec();
+        pyc.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xe3]);
+        let header = Header::parse_file(&pyc).unwrap();
+        let why = pythons.find(&header).unwrap_err();
+        assert_eq!(
+            why,
+            "no Python 3.12 that writes magic number 3531 on PATH: python3.12 is not on PATH; \
+             python3 is not on PATH"
+        );
+        let outcomes = compare(
+            &mut pythons,
+            &[Job {
+                pyc: &pyc,
+                header,
+                file_name: b"m.cpython-312.pyc",
+                source: b"",
+            }],
+        );
+        assert_eq!(outcomes[0].verdict, Verdict::Unavailable(why));
+        assert_eq!(outcomes[0].interpreter, None);
+    }
+}
