@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::excludes::{Excludes, Verdict as GitVerdict};
 use crate::finding::{Code, Finding, Severity};
 use crate::gitignore::{self, Probe};
-use crate::index::{Entry, IndexFile};
+use crate::index::{Entry, IndexFile, MODE_GITLINK};
 use crate::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy, README_NAME};
 use crate::repo::Repo;
@@ -93,7 +93,7 @@ pub fn check_index(
     // The ignore side: would git keep these paths out (or let the kept ones in)?
     let probes = match scope {
         Scope::Staged => judge.probes,
-        Scope::All => gitignore::probes(&index, matcher, policy),
+        Scope::All => gitignore::probes(repo.workdir()?, &index, matcher, policy),
     };
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
@@ -153,7 +153,10 @@ struct Judge<'a> {
 
 impl Judge<'_> {
     fn entry(&mut self, entry: &Entry<'_>) {
-        let verdict = self.matcher.verdict(entry.path);
+        // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
+        let verdict = self
+            .matcher
+            .verdict_for(entry.path, entry.mode == MODE_GITLINK);
         if verdict == Verdict::NotCache {
             return;
         }
@@ -272,24 +275,36 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
             };
             let decided =
                 |d: &crate::excludes::Decision| format!("{}:{} `{}`", d.file, d.line, d.pattern);
+            // The block in the root .gitignore outweighs everything but a deeper .gitignore.
+            let fix = |d: Option<&crate::excludes::Decision>, done: &str| match d {
+                Some(d) if matches!(&d.kind, crate::excludes::SourceKind::Gitignore(f) if !f.is_empty()) => {
+                    format!(
+                        "change or remove that line: {} outranks the root .gitignore",
+                        d.file
+                    )
+                }
+                _ => format!("`pycache-policy gitignore` {done}"),
+            };
             let (code, message) = match &git {
                 GitVerdict::NotIgnored(by) => (
                     Code::GitignoreMissingRule,
                     format!(
                         "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; \
-                         `pycache-policy gitignore` adds the rule",
+                         {}",
                         match by {
                             Some(d) => format!("{} re-includes it", decided(d)),
                             None => format!("no ignore rule covers `{rule}`"),
-                        }
+                        },
+                        fix(by.as_ref(), "adds the rule")
                     ),
                 ),
                 GitVerdict::Ignored(d) => (
                     Code::AllowlistIgnored,
                     format!(
                         "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added \
-                         with `git add`; `pycache-policy gitignore` re-includes it",
-                        decided(d)
+                         with `git add`; {}",
+                        decided(d),
+                        fix(Some(d), "re-includes it")
                     ),
                 ),
             };
@@ -300,6 +315,7 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
                 path,
                 rule,
                 message,
+                commit: None,
             }
         })
         .collect()
@@ -322,6 +338,7 @@ pub(crate) fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Find
         folder,
         rule: pattern.to_string(),
         message: format!("Python bytecode cache is tracked (forbidden by `{pattern}`)"),
+        commit: None,
     }
 }
 
@@ -338,6 +355,7 @@ pub(crate) fn missing_readme(kept: &AllowEntry) -> Finding {
              and `git add` it",
             kept.display_path()
         ),
+        commit: None,
     }
 }
 
@@ -382,7 +400,8 @@ fn find_readme(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> Optio
     kept.readme_candidates().into_iter().find_map(|candidate| {
         entries_under(index, candidate.as_bytes(), ignore_case)
             .into_iter()
-            .find(|e| e.path.len() == candidate.len())
+            // Only a README the commit really holds: not `git add -N`, not a conflict stage.
+            .find(|e| e.path.len() == candidate.len() && e.stage == 0 && !e.intent_to_add)
             .map(|e| e.path.to_vec())
     })
 }

@@ -32,6 +32,9 @@ pub enum Error {
     },
     /// The policy file is invalid; it carries every problem found.
     Policy(PolicyError),
+    /// A revision or range to judge cannot be resolved, or the CI environment does not say
+    /// which; never a pass.
+    Range(crate::range::RangeError),
     /// A hook is already installed and is not ours.
     HookExists {
         /// The existing hook.
@@ -40,6 +43,11 @@ pub enum Error {
     /// `install --chain` would need a file name that is already taken.
     ChainedHookExists {
         /// The file that is in the way.
+        path: PathBuf,
+    },
+    /// The hook pycache-policy installed has been edited since: it is the user's now.
+    HookEdited {
+        /// The hook.
         path: PathBuf,
     },
     /// `uninstall` found a hook that pycache-policy did not install.
@@ -172,6 +180,7 @@ impl fmt::Display for Error {
                  read it; if git cannot either, `git reset` rebuilds it from HEAD",
                 path.display()
             ),
+            Error::Range(e) => write!(f, "{e}"),
             Error::Policy(e) => write!(
                 f,
                 "{e}\n  fix the file, or check the built-in defaults with `--policy /dev/null`"
@@ -187,6 +196,14 @@ impl fmt::Display for Error {
                 f,
                 "cannot chain: {} already exists (left by an earlier install?)\n  look at it, \
                  move it away, and run the command again",
+                path.display()
+            ),
+            Error::HookEdited { path } => write!(
+                f,
+                "the pre-commit hook at {} was installed by pycache-policy but has been edited \
+                 since; leaving it alone so your changes are not lost\n  keep your additions in \
+                 another hook (then `install --chain` runs it first), or delete the file and run \
+                 the command again",
                 path.display()
             ),
             Error::HookNotOurs { path } => write!(
@@ -286,8 +303,15 @@ impl std::error::Error for Error {
             Error::IndexWrite { source, .. } => Some(source),
             Error::Git { source, .. } => Some(source),
             Error::Policy(e) => Some(e),
+            Error::Range(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<crate::range::RangeError> for Error {
+    fn from(e: crate::range::RangeError) -> Self {
+        Error::Range(e)
     }
 }
 

@@ -225,17 +225,20 @@ impl Excludes {
     /// The rules of `repo`'s working tree, with its config.
     pub fn for_repo(repo: &crate::repo::Repo) -> Result<Excludes, crate::Error> {
         let workdir = repo.workdir()?;
-        let config = repo
-            .git
-            .config()
-            .map_err(crate::Error::git("read the git config"))?;
-        let excludes_file = config.get_path("core.excludesFile").ok();
         Ok(Excludes::new(
             workdir,
             repo.git.commondir(),
-            excludes_file,
+            configured_excludes_file(repo)?,
             repo.ignore_case(),
         ))
+    }
+
+    /// The files of root-level rules git reads for `repo`: `info/exclude` and the excludes file
+    /// (whether or not they exist).
+    pub fn root_rule_files(repo: &crate::repo::Repo) -> Result<Vec<PathBuf>, crate::Error> {
+        let mut files = vec![repo.git.commondir().join("info/exclude")];
+        files.extend(configured_excludes_file(repo)?.or_else(default_excludes_file));
+        Ok(files)
     }
 
     /// Judges as if the `.gitignore` of `folder` (repository-relative, empty for the root) held
@@ -339,6 +342,15 @@ impl Excludes {
             .insert(folder.to_vec(), status.clone());
         status
     }
+}
+
+/// `core.excludesFile`, if set.
+fn configured_excludes_file(repo: &crate::repo::Repo) -> Result<Option<PathBuf>, crate::Error> {
+    let config = repo
+        .git
+        .config()
+        .map_err(crate::Error::git("read the git config"))?;
+    Ok(config.get_path("core.excludesFile").ok())
 }
 
 /// `$XDG_CONFIG_HOME/git/ignore`, else `$HOME/.config/git/ignore`: git's default excludes file.

@@ -17,6 +17,7 @@
 //! (the block uses the file's), and a missing final newline.
 
 use std::collections::BTreeSet;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::error::Error;
@@ -29,8 +30,9 @@ use crate::policy::Policy;
 pub const BEGIN: &str = "# BEGIN pycache-policy: written by `pycache-policy gitignore` from the policy; edit the policy, not this block";
 /// The last line of the managed block.
 pub const END: &str = "# END pycache-policy";
-const BEGIN_PREFIX: &[u8] = b"# BEGIN pycache-policy";
-const END_PREFIX: &[u8] = b"# END pycache-policy";
+/// How a block is recognised: the start of [`BEGIN`], which a user's own comment such as
+/// `# BEGIN pycache-policy exceptions` does not match.
+const BEGIN_MARK: &[u8] = b"# BEGIN pycache-policy: written by `pycache-policy gitignore`";
 
 /// A path whose ignore status the policy decides: git should ignore it (a forbidden path) or
 /// not (a path kept on purpose).
@@ -46,7 +48,12 @@ pub struct Probe {
 /// forbids or allows, the caches Python would write at the root and in each folder that has a
 /// tracked `.gitignore` of its own (where a rule could differ), and a cache in each folder kept
 /// on purpose.
-pub fn probes(index: &IndexFile, matcher: &Matcher, policy: &Policy) -> Vec<Probe> {
+pub fn probes(
+    workdir: &std::path::Path,
+    index: &IndexFile,
+    matcher: &Matcher,
+    policy: &Policy,
+) -> Vec<Probe> {
     let mut probes = Probes::new(matcher);
     probes.module_caches(b"", b"example");
     for entry in index.iter() {
@@ -57,19 +64,30 @@ pub fn probes(index: &IndexFile, matcher: &Matcher, policy: &Policy) -> Vec<Prob
             && (dir.is_empty() || dir.ends_with(b"/"))
         {
             probes.module_caches(dir, b"example");
+            // And what its `!` lines re-include, as git reads it: from the working tree.
+            let file = workdir.join(std::ffi::OsStr::from_bytes(entry.path));
+            probes.negations_in(dir, &file);
         }
     }
     probes.kept_folders(policy);
     probes.finish()
 }
 
-/// Everything [`probes`] judges, and also the caches Python would write beside the first
-/// tracked module of every folder (`DIR/__pycache__/NAME.cpython-312.pyc` and the legacy
-/// `DIR/NAME.pyc`): what `pycache-policy gitignore` makes sure of, once.
-pub fn probes_thorough(index: &IndexFile, matcher: &Matcher, policy: &Policy) -> Vec<Probe> {
+/// Everything [`probes`] judges, and also: the caches Python would write beside every tracked
+/// module (`DIR/__pycache__/NAME.cpython-312.pyc` and the legacy `DIR/NAME.pyc`), and a path
+/// named by each `!` line of every rule file git reads (each `.gitignore` in the working tree,
+/// `info/exclude`, the excludes file), since a re-include is what can defeat the policy. This is
+/// what `pycache-policy gitignore` makes sure of, once; it walks the working tree.
+pub fn probes_thorough(
+    repo: &crate::repo::Repo,
+    index: &IndexFile,
+    matcher: &Matcher,
+    policy: &Policy,
+) -> Result<Vec<Probe>, Error> {
     let mut probes = Probes::new(matcher);
-    probes.set.extend(self::probes(index, matcher, policy));
-    let mut last_dir: Option<&[u8]> = None;
+    probes
+        .set
+        .extend(self::probes(repo.workdir()?, index, matcher, policy));
     for entry in index.iter() {
         let Some(stem) = entry.path.strip_suffix(b".py") else {
             continue;
@@ -78,14 +96,42 @@ pub fn probes_thorough(index: &IndexFile, matcher: &Matcher, policy: &Policy) ->
             Some(i) => (&stem[..=i], &stem[i + 1..]),
             None => (&b""[..], stem),
         };
-        // One module per folder: the rules that matter name folders and suffixes.
-        if last_dir == Some(dir) {
-            continue;
-        }
-        last_dir = Some(dir);
         probes.module_caches(dir, name);
     }
-    probes.finish()
+    let workdir = repo.workdir()?;
+    let mut rule_files: Vec<(Vec<u8>, PathBuf)> = Excludes::root_rule_files(repo)?
+        .into_iter()
+        .map(|f| (Vec::new(), f))
+        .collect();
+    // The .gitignore files git reads: it does not descend into an excluded folder, so neither
+    // does this walk.
+    let walker = ignore::WalkBuilder::new(workdir)
+        .standard_filters(false)
+        .hidden(false)
+        .git_ignore(true)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walker.flatten() {
+        if entry.file_name() == ".gitignore" && entry.file_type().is_some_and(|t| t.is_file()) {
+            let dir = entry
+                .path()
+                .parent()
+                .and_then(|p| p.strip_prefix(workdir).ok())
+                .map(|p| p.as_os_str().as_encoded_bytes().to_vec())
+                .unwrap_or_default();
+            let dir = if dir.is_empty() {
+                dir
+            } else {
+                [&dir[..], b"/"].concat()
+            };
+            rule_files.push((dir, entry.path().to_path_buf()));
+        }
+    }
+    for (dir, file) in rule_files {
+        probes.negations_in(&dir, &file);
+    }
+    Ok(probes.finish())
 }
 
 /// A set of probes, each with the policy's verdict.
@@ -116,6 +162,72 @@ impl<'m> Probes<'m> {
     fn module_caches(&mut self, dir: &[u8], name: &[u8]) {
         self.add([dir, b"__pycache__/", name, b".cpython-312.pyc"].concat());
         self.add([dir, name, b".pyc"].concat());
+    }
+
+    /// Probes for every `!` line of the rule file `file`, whose patterns are relative to `dir`.
+    fn negations_in(&mut self, dir: &[u8], file: &std::path::Path) {
+        // git does not read a symlinked .gitignore; a missing file has no rules.
+        let is_file = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_file());
+        let Some(bytes) = is_file.then(|| std::fs::read(file).ok()).flatten() else {
+            return;
+        };
+        for line in bytes.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if let Some(pattern) = line.strip_prefix(b"!") {
+                self.negated(dir, pattern);
+            }
+        }
+    }
+
+    /// A path the pattern of a `!` line in the rule file of `dir` re-includes: wildcards become
+    /// `x`, a class its first member, a folder pattern a cache file inside it.
+    fn negated(&mut self, dir: &[u8], pattern: &[u8]) {
+        let pattern = pattern.strip_prefix(b"/").unwrap_or(pattern);
+        let (pattern, is_dir) = match pattern.strip_suffix(b"/") {
+            Some(p) => (p, true),
+            None => (pattern, false),
+        };
+        let mut path = dir.to_vec();
+        let mut i = 0;
+        while i < pattern.len() {
+            match pattern[i] {
+                b'\\' if i + 1 < pattern.len() => {
+                    path.push(pattern[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                b'*' | b'?' => {
+                    while pattern.get(i + 1) == Some(&b'*') {
+                        i += 1;
+                    }
+                    path.push(b'x');
+                }
+                b'[' => {
+                    let rest = &pattern[i + 1..];
+                    let rest = rest
+                        .strip_prefix(b"!")
+                        .or(rest.strip_prefix(b"^"))
+                        .unwrap_or(rest);
+                    let Some(&member) = rest.first() else {
+                        return;
+                    };
+                    path.push(member);
+                    match pattern[i + 1..].iter().skip(1).position(|&b| b == b']') {
+                        Some(end) => i += end + 2,
+                        None => return,
+                    }
+                }
+                b => path.push(b),
+            }
+            i += 1;
+        }
+        if path.is_empty() || path.ends_with(b"/") {
+            return;
+        }
+        if is_dir {
+            path.extend_from_slice(b"/example.cpython-312.pyc");
+        }
+        self.add(path);
     }
 
     fn kept_folders(&mut self, policy: &Policy) {
@@ -294,7 +406,8 @@ fn escape(path: &str) -> String {
 }
 
 /// The file's bytes without the managed block; an error (the 1-based line of the `BEGIN`) when a
-/// block has no end.
+/// block has no end, or a second block starts inside it: then where ours ends is a guess, and a
+/// guess could drop the user's lines.
 fn split_block(content: &[u8]) -> Result<Vec<u8>, usize> {
     let mut out = Vec::with_capacity(content.len());
     let mut inside: Option<usize> = None;
@@ -304,9 +417,10 @@ fn split_block(content: &[u8]) -> Result<Vec<u8>, usize> {
         let text = line.strip_suffix(b"\n").unwrap_or(line);
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         match inside {
-            None if text.starts_with(BEGIN_PREFIX) => inside = Some(lineno),
+            None if text.starts_with(BEGIN_MARK) => inside = Some(lineno),
             None => out.extend_from_slice(line),
-            Some(_) if text.starts_with(END_PREFIX) => inside = None,
+            Some(begin) if text.starts_with(BEGIN_MARK) => return Err(begin),
+            Some(_) if text == END.as_bytes() => inside = None,
             Some(_) => {}
         }
     }
@@ -467,6 +581,19 @@ mod tests {
     fn unterminated_block_is_an_error() {
         let text = format!("a\n{BEGIN}\nx\n");
         assert_eq!(split_block(text.as_bytes()), Err(2));
+        let nested = format!("{BEGIN}\nx\n{BEGIN}\ny\n{END}\n");
+        assert_eq!(split_block(nested.as_bytes()), Err(1));
+    }
+
+    #[test]
+    fn a_users_own_begin_comment_is_a_user_line() {
+        let text = format!(
+            "# BEGIN pycache-policy exceptions (mine)\n!tools/vendored.pyc\nsecrets.env\n{BEGIN}\nx\n{END}\n# END pycache-policy notes\n"
+        );
+        assert_eq!(
+            String::from_utf8(split_block(text.as_bytes()).unwrap()).unwrap(),
+            "# BEGIN pycache-policy exceptions (mine)\n!tools/vendored.pyc\nsecrets.env\n# END pycache-policy notes\n"
+        );
     }
 
     #[test]

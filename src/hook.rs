@@ -47,13 +47,43 @@ pub enum Uninstalled {
     NotInstalled(PathBuf),
 }
 
-fn is_ours(path: &Path) -> bool {
-    fs::read(path).is_ok_and(|bytes| {
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .take(3)
-            .any(|l| l.starts_with(MARKER))
-    })
+/// Earlier released versions of [`SCRIPT`]: a hook identical to one of them is ours to update
+/// or remove. (None yet: nothing has been released.)
+const PAST_SCRIPTS: &[&str] = &[];
+
+/// What is at the hook's path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HookState {
+    /// Nothing (not even a dangling symlink).
+    Absent,
+    /// Byte for byte a script we shipped: ours to replace or remove.
+    Ours,
+    /// Our marker, but edited since: the edits are the user's, so it is left alone.
+    Edited,
+    /// Somebody else's hook.
+    Foreign,
+}
+
+fn state(path: &Path) -> HookState {
+    // `symlink_metadata`: a dangling symlink is still somebody's hook.
+    if fs::symlink_metadata(path).is_err() {
+        return HookState::Absent;
+    }
+    let Ok(bytes) = fs::read(path) else {
+        return HookState::Foreign;
+    };
+    if bytes == SCRIPT.as_bytes() || PAST_SCRIPTS.iter().any(|s| bytes == s.as_bytes()) {
+        return HookState::Ours;
+    }
+    let marked = String::from_utf8_lossy(&bytes)
+        .lines()
+        .take(3)
+        .any(|l| l.starts_with(MARKER));
+    if marked {
+        HookState::Edited
+    } else {
+        HookState::Foreign
+    }
 }
 
 fn chained_path(hook: &Path) -> PathBuf {
@@ -63,54 +93,62 @@ fn chained_path(hook: &Path) -> PathBuf {
 }
 
 /// Installs the pre-commit hook for `repo`. With `chain`, a hook that is already there is kept
-/// and run first; without it, such a hook makes `install` refuse.
+/// and run first; without it, such a hook makes `install` refuse. Our own hook, edited since it
+/// was installed, is the user's now and is never overwritten.
 pub fn install(repo: &Repo, chain: bool) -> Result<Installed, Error> {
     repo.workdir()?;
     let dir = repo.hooks_dir()?;
     let hook = dir.join("pre-commit");
-    // `symlink_metadata`: a dangling symlink is still somebody's hook.
-    let exists = fs::symlink_metadata(&hook).is_ok();
-    if exists && is_ours(&hook) {
-        let current = fs::read(&hook).map_err(Error::io("read the hook", &hook))?;
-        if current == SCRIPT.as_bytes() {
-            return Ok(Installed::AlreadyInstalled(hook));
+    let kept = chained_path(&hook);
+    match state(&hook) {
+        HookState::Ours => {
+            let current = fs::read(&hook).map_err(Error::io("read the hook", &hook))?;
+            if current == SCRIPT.as_bytes() {
+                return Ok(Installed::AlreadyInstalled(hook));
+            }
+            write_executable(&hook, SCRIPT)?;
+            Ok(Installed::Updated(hook))
         }
-        write_executable(&hook, SCRIPT)?;
-        return Ok(Installed::Updated(hook));
+        HookState::Edited => Err(Error::HookEdited { path: hook }),
+        HookState::Foreign if !chain => Err(Error::HookExists { path: hook }),
+        HookState::Foreign => {
+            if fs::symlink_metadata(&kept).is_ok() {
+                return Err(Error::ChainedHookExists { path: kept });
+            }
+            fs::rename(&hook, &kept).map_err(Error::io("keep the existing hook as", &kept))?;
+            if let Err(e) = write_executable(&hook, SCRIPT) {
+                // Put the user's hook back rather than leave no hook at all.
+                let _ = fs::rename(&kept, &hook);
+                return Err(e);
+            }
+            Ok(Installed::Chained(hook, kept))
+        }
+        HookState::Absent => {
+            fs::create_dir_all(&dir).map_err(Error::io("create the hooks folder", &dir))?;
+            write_executable(&hook, SCRIPT)?;
+            // A hook kept by an earlier `install --chain` runs first again: say so.
+            if fs::symlink_metadata(&kept).is_ok() {
+                return Ok(Installed::Chained(hook, kept));
+            }
+            Ok(Installed::New(hook))
+        }
     }
-    if exists {
-        if !chain {
-            return Err(Error::HookExists { path: hook });
-        }
-        let kept = chained_path(&hook);
-        if fs::symlink_metadata(&kept).is_ok() {
-            return Err(Error::ChainedHookExists { path: kept });
-        }
-        fs::rename(&hook, &kept).map_err(Error::io("keep the existing hook as", &kept))?;
-        if let Err(e) = write_executable(&hook, SCRIPT) {
-            // Put the user's hook back rather than leave no hook at all.
-            let _ = fs::rename(&kept, &hook);
-            return Err(e);
-        }
-        return Ok(Installed::Chained(hook, kept));
-    }
-    fs::create_dir_all(&dir).map_err(Error::io("create the hooks folder", &dir))?;
-    write_executable(&hook, SCRIPT)?;
-    Ok(Installed::New(hook))
 }
 
 /// Removes our pre-commit hook and restores a hook that `install --chain` kept. A hook that is
-/// not ours is left alone (an error).
+/// not ours, or ours edited since, is left alone (an error).
 pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
     repo.workdir()?;
     let hook = repo.hooks_dir()?.join("pre-commit");
-    if fs::symlink_metadata(&hook).is_err() {
-        return Ok(Uninstalled::NotInstalled(hook));
-    }
-    if !is_ours(&hook) {
-        return Err(Error::HookNotOurs { path: hook });
-    }
     let kept = chained_path(&hook);
+    match state(&hook) {
+        HookState::Foreign => return Err(Error::HookNotOurs { path: hook }),
+        HookState::Edited => return Err(Error::HookEdited { path: hook }),
+        HookState::Absent if fs::symlink_metadata(&kept).is_err() => {
+            return Ok(Uninstalled::NotInstalled(hook));
+        }
+        HookState::Absent | HookState::Ours => {}
+    }
     if fs::symlink_metadata(&kept).is_ok() {
         // rename over our hook: at no moment is there no hook.
         fs::rename(&kept, &hook).map_err(Error::io("restore the chained hook", &kept))?;

@@ -41,6 +41,9 @@ use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+/// The mode of a gitlink (a submodule's commit).
+pub const MODE_GITLINK: u32 = 0o160000;
+
 /// The mode of a sparse-directory entry.
 pub const MODE_SPARSE_DIR: u32 = 0o040000;
 

@@ -64,10 +64,10 @@ impl Repo {
             git.set_workdir(&cwd.join(tree), false)
                 .map_err(Error::git("use GIT_WORK_TREE as the working tree"))?;
         }
-        Ok(Repo {
-            git,
-            index_file: env("GIT_INDEX_FILE").map(|f| cwd.join(f)),
-        })
+        // git moves to the top of the working tree before it reads GIT_INDEX_FILE, so a
+        // relative value is relative to the top, not to where the command started.
+        let index_file = env("GIT_INDEX_FILE").map(|f| git.workdir().unwrap_or(cwd).join(f));
+        Ok(Repo { git, index_file })
     }
 
     /// The top of the working tree; an error for a bare repository.
@@ -103,6 +103,18 @@ impl Repo {
             Some(path) => path.clone(),
             None => self.git.path().join("index"),
         })
+    }
+
+    /// Whether the staged index is a lock file that a running `git commit` holds: `index.lock`
+    /// for `git commit -a`, `next-index-*.lock` for `git commit -- PATH`. git keeps or throws
+    /// away such an index as a whole when the hook returns, so a fixer must not write to it: a
+    /// failing hook would lose the change, a passing one could commit other content than the
+    /// real index then holds.
+    pub fn index_is_commit_lock(&self) -> bool {
+        self.index_file
+            .as_deref()
+            .and_then(Path::file_name)
+            .is_some_and(|name| name.as_encoded_bytes().ends_with(b".lock"))
     }
 
     /// Bytes in an object id: 32 in a SHA-256 repository, else 20.

@@ -227,7 +227,8 @@ fn plan_index(repo: &Repo, index: &IndexFile, matcher: &Matcher) -> Result<Plan,
                     },
                 }
             }
-            _ => matcher.verdict(entry.path),
+            // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
+            _ => matcher.verdict_for(entry.path, entry.mode == crate::index::MODE_GITLINK),
         };
         let Verdict::Forbidden { pattern, excluded } = verdict else {
             continue;

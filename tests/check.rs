@@ -517,3 +517,69 @@ fn findings_agree_with_git() {
     assert_eq!(ours(&["check", "--format", "json"]), expected);
     assert!(expected.len() >= 4, "{expected:?}");
 }
+
+#[test]
+fn a_readme_only_added_with_intent_to_add_does_not_explain_a_kept_folder() {
+    let repo = TestRepo::with_commit();
+    repo.stage(
+        "pycache-policy.toml",
+        b"[[allow]]\npath = \"01_Basics/__pycache__/\"\n[allow.checks]\ninvalid = \"off\"\norphan = \"off\"\nunverifiable = \"off\"\n",
+    );
+    repo.stage("01_Basics/__pycache__/m.cpython-312.pyc", PYC);
+    repo.write("01_Basics/__pycache__/README.md", b"why\n");
+    repo.git(&["add", "-N", "01_Basics/__pycache__/README.md"]);
+    let report = repo.run(&["check", "--format", "json"]).expect(1).json();
+    assert_eq!(
+        finding_list(&report),
+        ["allowlist-missing-readme 01_Basics/__pycache__"]
+    );
+    repo.git(&["add", "01_Basics/__pycache__/README.md"]);
+    repo.run(&["check"]).expect(0);
+}
+
+#[test]
+fn a_relative_git_index_file_is_relative_to_the_top_as_in_git() {
+    let repo = TestRepo::with_commit();
+    std::fs::copy(repo.path().join(".git/index"), repo.path().join(".git/alt")).unwrap();
+    repo.write("pkg/__pycache__/m.cpython-312.pyc", PYC);
+    let add = hermetic("git")
+        .args(["add", "pkg/__pycache__"])
+        .current_dir(repo.path())
+        .env("GIT_INDEX_FILE", ".git/alt")
+        .status()
+        .unwrap();
+    assert!(add.success());
+    // From a subfolder, git still reads <top>/.git/alt ...
+    let listed = hermetic("git")
+        .args(["ls-files", "--", ":/pkg/__pycache__"])
+        .current_dir(repo.path().join("pkg"))
+        .env("GIT_INDEX_FILE", ".git/alt")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("m.cpython-312.pyc"));
+    // ... and so do we.
+    let run = hermetic(bin())
+        .args(["check", "--all"])
+        .current_dir(repo.path().join("pkg"))
+        .env("GIT_INDEX_FILE", ".git/alt")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+}
+
+#[test]
+fn a_gitlink_named_pycache_is_a_folder_as_git_sees_it() {
+    let repo = TestRepo::with_commit();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let info = format!("160000,{},lib/__pycache__", head.trim());
+    repo.git(&["update-index", "--add", "--cacheinfo", &info]);
+    repo.write(".gitignore", b"__pycache__/\n");
+    // git looks at the submodule folder on disk to see that it is one.
+    std::fs::create_dir_all(repo.path().join("lib/__pycache__")).unwrap();
+    assert_eq!(
+        repo.git(&["ls-files", "-ci", "--exclude-standard"]),
+        "lib/__pycache__\n"
+    );
+    let report = repo.run(&["check", "--format", "json"]).expect(1).json();
+    assert_eq!(finding_list(&report), ["tracked-cache lib/__pycache__"]);
+}

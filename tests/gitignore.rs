@@ -495,3 +495,58 @@ fn check_sees_a_tracked_nested_gitignore_that_reincludes_caches() {
     // git agrees that the path would be offered to `git add`.
     assert!(!ignored(&repo, "pkg/example.pyc"));
 }
+
+#[test]
+fn a_reinclude_in_any_rule_file_is_found_and_named() {
+    let repo = TestRepo::with_commit();
+    // Not the first module of its folder, and a rule file with no module beside it.
+    repo.stage("lib/api.py", b"");
+    repo.stage("lib/compat.py", b"");
+    repo.stage("lib/.gitignore", b"!compat.pyc\n");
+    repo.write("tools/.gitignore", b"# untracked\n!*.pyc\n");
+    let run = repo.run(&["gitignore"]).expect(1);
+    assert!(
+        run.stderr.contains("pycache-policy: lib/compat.pyc should be ignored but is not: lib/.gitignore:1: `!compat.pyc`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "pycache-policy: tools/x.pyc should be ignored but is not: tools/.gitignore:2: `!*.pyc`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!ignored(&repo, "lib/compat.pyc"));
+    // check's advice for it points at that line, not at the root .gitignore.
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(0)
+        .json();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.iter().any(
+            |m| m.contains("lib/.gitignore:1 `!compat.pyc` re-includes it")
+                && m.contains("change or remove that line")
+        ),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_user_comment_that_looks_like_the_block_is_kept() {
+    let repo = TestRepo::with_commit();
+    repo.run(&["gitignore"]).expect(0);
+    let block = std::fs::read_to_string(repo.path().join(".gitignore")).unwrap();
+    let mine = "venv/\n# BEGIN pycache-policy exceptions (hand-written)\n!tools/vendored.pyc\nsecrets.env\n";
+    repo.write(".gitignore", format!("{mine}{block}").as_bytes());
+    repo.run(&["gitignore"]).expect(0);
+    let after = std::fs::read_to_string(repo.path().join(".gitignore")).unwrap();
+    assert!(after.starts_with(mine), "{after}");
+    assert!(ignored(&repo, "secrets.env"));
+}

@@ -312,3 +312,43 @@ fn init_writes_a_policy_once() {
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "# mine\n");
 }
+
+#[test]
+fn an_edited_hook_of_ours_is_the_users_and_is_never_overwritten_or_removed() {
+    let repo = TestRepo::with_commit();
+    repo.run(&["install"]).expect(0);
+    let hook = git_hooks_dir(&repo, repo.path()).join("pre-commit");
+    let edited = format!("{SCRIPT}\necho 'my extra lint'\n");
+    std::fs::write(&hook, &edited).unwrap();
+
+    let run = repo.run(&["install"]).expect(2);
+    assert!(run.stderr.contains("has been edited"), "{}", run.stderr);
+    repo.run(&["install", "--chain"]).expect(2);
+    let run = repo.run(&["uninstall"]).expect(2);
+    assert!(run.stderr.contains("has been edited"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), edited);
+}
+
+#[test]
+fn a_chained_hook_left_behind_is_restored_or_announced() {
+    let repo = TestRepo::with_commit();
+    let hook = git_hooks_dir(&repo, repo.path()).join("pre-commit");
+    let theirs = "#!/bin/sh\nexit 0\n";
+    std::fs::write(&hook, theirs).unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    repo.run(&["install", "--chain"]).expect(0);
+    // The user deletes our hook by hand; their hook is still kept aside.
+    std::fs::remove_file(&hook).unwrap();
+    let kept = hook.with_file_name("pre-commit.pre-pycache-policy");
+    assert!(kept.exists());
+
+    // install says the kept hook runs first again...
+    let run = repo.run(&["install"]).expect(0);
+    assert!(run.stdout.contains("runs first"), "{}", run.stdout);
+    std::fs::remove_file(&hook).unwrap();
+    // ... and uninstall puts it back where it was.
+    let run = repo.run(&["uninstall"]).expect(0);
+    assert!(run.stdout.contains("restored"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), theirs);
+    assert!(!kept.exists());
+}
