@@ -12,8 +12,10 @@ Subcommands:
          __pycache__/ folders next to .py files (for later untrack/purge
          benchmarks).
 
-More subcommands (for example a long linear history for `check --range` and
-audit benchmarks) can be added next to `cmd_tree`.
+  history  a long history on main (COMMITS commits: small changes, caches
+         added and deleted now and then, side branches merged in) and a
+         pull request branch `pr` of 10 commits forked from main~5 (for the
+         `check --range` and `audit` benchmarks).
 """
 
 import argparse
@@ -141,6 +143,115 @@ def cmd_tree(args, st: Stream):
     st.flush()
 
 
+def cmd_history(args, st: Stream):
+    """A long history on `main`, a pull request branch `pr`, side branches merged in.
+
+    Commit 1 holds FILES files in about DIRS directories (as `tree`). Each later commit changes
+    one or two .py files; every CACHE_EVERY-th commit also adds a
+    __pycache__/NAME.cpython-311.pyc beside a changed file, and every third of those commits
+    deletes an earlier cache again. Every MERGE_EVERY commits a two-commit side branch is made
+    and merged back with a merge commit (fast-import does not merge: the merge commit repeats
+    the side branch's changes on top of main). `pr` forks from main~5 and has PR_COMMITS
+    commits, one of which adds a cache. COMMITS counts every commit reachable from main.
+    """
+    rng = random.Random(args.seed)
+    _, file_dirs = make_dirs(rng, args.dirs)
+    nd = len(file_dirs)
+    base, extra = divmod(args.files, nd)
+    py_files = []
+    mark = 0
+    when = EPOCH
+
+    def header(ref, message, parent=None, merge=None):
+        nonlocal mark, when
+        mark += 1
+        when += 60
+        st.line(f"commit {ref}")
+        st.line(f"mark :{mark}")
+        st.line(f"author {IDENT} {when} +0000")
+        st.line(f"committer {IDENT} {when} +0000")
+        st.data(message.encode())
+        if parent is not None:
+            st.line(f"from :{parent}")
+        if merge is not None:
+            st.line(f"merge :{merge}")
+        return mark
+
+    header("refs/heads/main", "Initial tree\n")
+    n = 0
+    for di, d in enumerate(file_dirs):
+        for j in range(base + (1 if di < extra else 0)):
+            name = "__init__.py" if j == 0 else f"mod{j}.py"
+            path = f"{d}/{name}"
+            st.line(f"M 100644 inline {path}")
+            st.data(content(path, n, "py"))
+            py_files.append(path)
+            n += 1
+    st.line("")
+    main_tip = mark
+    made = 1
+    caches = []
+    version = 0
+
+    def changes(k, with_cache):
+        nonlocal version
+        out = []
+        for _ in range(k):
+            path = rng.choice(py_files)
+            version += 1
+            out.append(("M", path, content(path, version, "py")))
+        if with_cache:
+            src = out[0][1]
+            d, _, name = src.rpartition("/")
+            cache = f"{d}/__pycache__/{name[:-3]}.cpython-311.pyc"
+            out.append(("M", cache, b"\xa7\r\r\n" + version.to_bytes(4, "little") + b"\0" * 8))
+            caches.append(cache)
+            if len(caches) % 3 == 0:
+                out.append(("D", caches.pop(0), None))
+        return out
+
+    def emit(ops):
+        for op, path, data in ops:
+            if op == "M":
+                st.line(f"M 100644 inline {path}")
+                st.data(data)
+            else:
+                st.line(f"D {path}")
+        st.line("")
+
+    while made < args.commits - args.pr_fork:
+        if args.merge_every and made % args.merge_every == 0 and made + 3 <= args.commits:
+            side_ops = []
+            side = main_tip
+            for s in range(2):
+                ops = changes(1, False)
+                side = header("refs/heads/side", f"Side commit {made}.{s}\n", parent=side)
+                emit(ops)
+                side_ops += ops
+            main_tip = header("refs/heads/main", f"Merge side {made}\n", parent=main_tip, merge=side)
+            emit(side_ops)
+            made += 3
+            continue
+        ops = changes(rng.choice((1, 2)), made % args.cache_every == 0)
+        main_tip = header("refs/heads/main", f"Commit {made}\n", parent=main_tip)
+        emit(ops)
+        made += 1
+    fork = main_tip
+    for i in range(args.pr_fork):
+        ops = changes(1, False)
+        main_tip = header("refs/heads/main", f"Commit {made + i}\n", parent=main_tip)
+        emit(ops)
+    pr = fork
+    for i in range(args.pr_commits):
+        ops = changes(2, i == args.pr_commits // 2)
+        pr = header("refs/heads/pr", f"Pull request commit {i}\n", parent=pr)
+        emit(ops)
+    st.line("reset refs/heads/side")
+    st.line("from 0000000000000000000000000000000000000000")
+    st.line("")
+    st.flush()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -153,9 +264,18 @@ def main():
                    help="extra tracked __pycache__/*.pyc files")
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--branch", default="main")
+    h = sub.add_parser("history", help="a long history with merges and a pull request branch")
+    h.add_argument("--commits", type=int, required=True, help="commits reachable from main")
+    h.add_argument("--files", type=int, required=True)
+    h.add_argument("--dirs", type=int, required=True)
+    h.add_argument("--cache-every", type=int, default=97)
+    h.add_argument("--merge-every", type=int, default=997)
+    h.add_argument("--pr-commits", type=int, default=10)
+    h.add_argument("--pr-fork", type=int, default=5, help="pr forks from main~PR_FORK")
+    h.add_argument("--seed", type=int, default=3)
     args = ap.parse_args()
     st = Stream(sys.stdout.buffer)
-    {"tree": cmd_tree}[args.cmd](args, st)
+    {"tree": cmd_tree, "history": cmd_history}[args.cmd](args, st)
     sys.stdout.buffer.flush()
 
 

@@ -55,18 +55,59 @@ enum Command {
     /// Reads the index git is committing (including the temporary index of `git commit -a` and
     /// `git commit -- PATH`), never the working tree: a file changed after `git add` is judged
     /// by what was staged.
+    ///
+    /// In CI, judge commits instead: --range BASE...HEAD (what a pull request adds),
+    /// --each-commit (every commit of it), --tree REV (a whole commit, also in a bare
+    /// repository), or --ci (the range the CI system's environment names). These do not read
+    /// the working tree's .gitignore files, so they leave out the ignore-side warnings.
     Check {
         /// Judge every tracked path, not only what the next commit changes.
+        #[arg(long, conflicts_with_all = ["range", "tree", "ci"])]
+        all: bool,
+
+        /// Judge what a range of commits adds or changes: BASE..HEAD compares BASE's tree with
+        /// HEAD's, BASE...HEAD compares their merge base with HEAD (what a pull request shows).
+        #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["tree", "ci"])]
+        range: Option<String>,
+
+        /// With --range or --ci: judge every commit of the range on its own and name the commit
+        /// that added each cache (a cache added and deleted again is still in history).
+        #[arg(long)]
+        each_commit: bool,
+
+        /// Judge every path of the tree of REV (a commit, tag or tree); works in a bare
+        /// repository.
+        #[arg(long, value_name = "REV", conflicts_with = "ci")]
+        tree: Option<String>,
+
+        /// Take the range from the CI environment (GitHub Actions pull_request, push and
+        /// merge_group events; GitLab CI merge request and branch pipelines) and say which it
+        /// chose. Exit 2 when the environment does not name one.
+        #[arg(long)]
+        ci: bool,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+
+        /// Print nothing when there are no findings.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Report the caches history holds, and the command that would purge them.
+    ///
+    /// Walks every commit reachable from HEAD (every ref with --all), lists the commits that
+    /// added or changed paths the policy forbids, counts the distinct cache blobs and their
+    /// size, and prints the `git filter-repo` command that removes them from every commit while
+    /// keeping the allowlisted folders. It rewrites nothing. Exit 1 when history holds caches.
+    Audit {
+        /// Walk every ref (branches, tags, remote-tracking branches, ...), as `git log --all`.
         #[arg(long)]
         all: bool,
 
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
-
-        /// Print nothing when there are no findings.
-        #[arg(short, long)]
-        quiet: bool,
     },
     /// Install the pre-commit hook (honours core.hooksPath and linked worktrees).
     ///
@@ -152,7 +193,9 @@ enum Command {
     },
     /// The one-off cleanup: untrack forbidden caches and fix .gitignore (and purge with --purge).
     ///
-    /// Then prints what changed and the exact commands to commit it. It never commits.
+    /// Then prints what changed and the exact commands to commit it. It never commits. Inside
+    /// `git commit -a` or `git commit -- PATH` (a hook, where git hands over a temporary index
+    /// it may throw away) it untracks nothing and exits 1 if there was something to untrack.
     Clean {
         /// Also delete forbidden caches from the working tree (see `purge`).
         #[arg(long)]
@@ -163,7 +206,51 @@ enum Command {
         /// Print what each step would do and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Exit 1 when anything was changed (or needed changing), so a hook that fixes also
+        /// stops the commit for a review.
+        #[arg(long)]
+        exit_non_zero_on_fix: bool,
     },
+    /// Print the JSON Schema of pycache-policy.toml, for editors that check TOML against one.
+    ///
+    /// The repository ships it as pycache-policy.schema.json; it describes the
+    /// [tool.pycache-policy] table of pyproject.toml too.
+    Schema,
+    /// Print a completion script for SHELL.
+    ///
+    /// bash: `pycache-policy completions bash > ~/.local/share/bash-completion/completions/pycache-policy`;
+    /// zsh: into a folder on `fpath`, as `_pycache-policy`; fish:
+    /// `~/.config/fish/completions/pycache-policy.fish`; PowerShell: add
+    /// `pycache-policy completions powershell | Out-String | Invoke-Expression` to $PROFILE.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (roff): pycache-policy.1 and one per command.
+    ///
+    /// For example `pycache-policy man ~/.local/share/man/man1`, then `man pycache-policy`.
+    Man {
+        /// The folder to write them into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+}
+
+/// The output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    /// Grouped by cache folder (or by commit), with the command that fixes it; coloured on a
+    /// terminal unless NO_COLOR is set.
+    Human,
+    /// One JSON object with a `findings` array (schema in the README).
+    Json,
+    /// GitHub Actions workflow commands (annotations on the files), then the human report.
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, for CI systems that show test reports.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -180,6 +267,32 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         std::env::set_current_dir(dir).map_err(Error::io("change to the directory", dir))?;
     }
     let cwd = std::env::current_dir().map_err(Error::io("read the current directory", "."))?;
+    // These describe the tool itself and need no repository.
+    match cli.command {
+        Command::Schema => {
+            print!("{}", pycache_policy::schema::render());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(
+                shell,
+                &mut command,
+                "pycache-policy",
+                &mut std::io::stdout(),
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man { dir } => {
+            let command = <Cli as clap::CommandFactory>::command();
+            std::fs::create_dir_all(&dir).map_err(Error::io("create the folder", &dir))?;
+            clap_mangen::generate_to(command, &dir)
+                .map_err(Error::io("write the manual pages into", &dir))?;
+            println!("wrote the manual pages into {}", dir.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     // `inspect` also reads pycs outside any repository, so it runs before one is required.
     if let Command::Inspect {
         paths,
@@ -191,18 +304,92 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
     let repo = Repo::discover(&cwd)?;
     match cli.command {
-        Command::Check { all, format, quiet } => {
-            let scope = if all { Scope::All } else { Scope::Staged };
-            let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
-            let outcome = check_index(&repo, &policy, &matcher, scope)?;
+        Command::Check {
+            all,
+            range,
+            each_commit,
+            tree,
+            ci,
+            format,
+            quiet,
+        } => {
             let format = match format {
-                FormatArg::Human => Format::Human,
-                FormatArg::Json => Format::Json,
+                CheckFormat::Human => Format::Human,
+                CheckFormat::Json => Format::Json,
+                CheckFormat::Github => Format::Github,
+                CheckFormat::Sarif => Format::Sarif,
+                CheckFormat::Junit => Format::Junit,
+            };
+            if each_commit && range.is_none() && !ci {
+                use clap::CommandFactory as _;
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "--each-commit judges the commits of a range: give --range BASE..HEAD \
+                         or --ci",
+                    )
+                    .exit();
+            }
+            let history = History {
+                range,
+                each_commit,
+                tree,
+                ci,
+            };
+            let checked = if history.is_some() {
+                check_history(&repo, cli.policy.as_deref(), history)
+            } else {
+                let scope = if all { Scope::All } else { Scope::Staged };
+                load_policy(&repo, cli.policy.as_deref()).and_then(|(policy, matcher)| {
+                    let outcome = check_index(&repo, &policy, &matcher, scope)?;
+                    Ok((policy, outcome, scope.into()))
+                })
+            };
+            let (policy, outcome, subject) = match checked {
+                Ok(done) => done,
+                Err(e) => {
+                    write_step_summary(&format!(
+                        "### pycache-policy: could not run\n\n```text\n{e}\n```\n"
+                    ));
+                    return Err(e);
+                }
+            };
+            let report = report::Report {
+                outcome: &outcome,
+                policy: &policy,
+                subject: &subject,
             };
             if !(quiet && outcome.findings.is_empty()) {
-                print!("{}", report::render(format, &outcome, &policy, scope));
+                let color = format == Format::Human && color_on(&std::io::stdout());
+                print!("{}", report::renderer(format, color).render(&report));
             }
+            write_step_summary(&report::step_summary(&report));
             Ok(if outcome.has_errors() {
+                ExitCode::from(EXIT_FINDINGS)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Audit { all, format } => {
+            let head = repo.git.head().ok().and_then(|h| h.peel_to_tree().ok());
+            let (policy, matcher) =
+                load_history_policy(&repo, cli.policy.as_deref(), head.as_ref(), "HEAD")?;
+            let progress = Progress::new("walked", "commits");
+            let audit = pycache_policy::audit::audit(
+                &repo.git,
+                &policy,
+                &matcher,
+                repo.ignore_case(),
+                all,
+                &mut |n| progress.show(n),
+            );
+            progress.clear();
+            let audit = audit?;
+            match format {
+                FormatArg::Human => print!("{}", pycache_policy::audit::human(&audit, &policy)),
+                FormatArg::Json => print!("{}", pycache_policy::audit::json(&audit, &policy)),
+            }
+            Ok(if audit.found() {
                 ExitCode::from(EXIT_FINDINGS)
             } else {
                 ExitCode::SUCCESS
@@ -245,7 +432,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Gitignore { dry_run } => {
             let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
             let index = repo.staged_index()?;
-            let probes = gitignore::probes_thorough(&index, &matcher, &policy);
+            let probes = gitignore::probes_thorough(&repo, &index, &matcher, &policy)?;
             let plan = gitignore::plan(&repo, &policy, &probes)?;
             let shown = plan.path.display();
             if !plan.changes() {
@@ -297,6 +484,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect { .. } => unreachable!("`inspect` runs before the repository is opened"),
+        Command::Schema | Command::Completions { .. } | Command::Man { .. } => {
+            unreachable!("they run before the repository is opened")
+        }
         Command::Init => {
             let path = repo.workdir()?.join(POLICY_FILE);
             init(&path)?;
@@ -334,7 +524,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             purge: with_purge,
             orphans,
             dry_run,
-        } => clean(&repo, cli.policy.as_deref(), with_purge, orphans, dry_run),
+            exit_non_zero_on_fix,
+        } => clean(
+            &repo,
+            cli.policy.as_deref(),
+            with_purge,
+            orphans,
+            dry_run,
+            exit_non_zero_on_fix,
+        ),
     }
 }
 
@@ -346,12 +544,17 @@ fn clean(
     with_purge: bool,
     orphans: bool,
     dry_run: bool,
+    fail_on_fix: bool,
 ) -> Result<ExitCode, Error> {
     use pycache_policy::untrack::{self, Mode};
     untrack::require_index(repo)?;
+    // Inside `git commit -a` or `git commit -- PATH` the index is git's lock file: untracking
+    // there is lost when the hook fails and, for a partial commit, leaves the real index
+    // tracking what the commit dropped. So only the plan is shown, and the commit is refused.
+    let in_commit = repo.index_is_commit_lock();
     let (policy, matcher) = load_policy(repo, explicit)?;
     let index = repo.staged_index()?;
-    let probes = gitignore::probes_thorough(&index, &matcher, &policy);
+    let probes = gitignore::probes_thorough(repo, &index, &matcher, &policy)?;
     let ignore_plan = gitignore::plan(repo, &policy, &probes)?;
     let purge_plan = if with_purge {
         Some(purge::plan(
@@ -365,13 +568,24 @@ fn clean(
     };
 
     println!("1. untrack");
-    let untracked = if dry_run {
+    let untracked = if dry_run || in_commit {
         untrack::plan(repo, &matcher)?
     } else {
         untrack::apply(repo, &matcher)?
     };
-    let mode = if dry_run { Mode::DryRun } else { Mode::Applied };
+    let mode = if dry_run || in_commit {
+        Mode::DryRun
+    } else {
+        Mode::Applied
+    };
     print!("{}", indent(&untrack::render(&untracked, &policy, mode)));
+    let left_tracked = in_commit && !dry_run && !untracked.is_empty();
+    if left_tracked {
+        println!(
+            "   not untracked: `git commit -a` and `git commit -- PATH` run this hook on a \
+             temporary index that git throws away"
+        );
+    }
 
     println!("2. .gitignore");
     if !ignore_plan.changes() {
@@ -403,6 +617,8 @@ fn clean(
     let ignore_changed = ignore_plan.changes();
     if dry_run {
         println!("(dry run: nothing was changed)");
+    } else if left_tracked {
+        println!("\nRun `pycache-policy clean` on its own, then commit again.");
     } else if staged || ignore_changed {
         println!("\nNext, review and commit:");
         println!("  git status");
@@ -413,9 +629,10 @@ fn clean(
     } else {
         println!("\nNothing to commit: the repository already follows the policy.");
     }
+    let fixed = !dry_run && (staged || ignore_changed);
     Ok(if failed {
         ExitCode::from(2)
-    } else if !ignore_plan.defeated.is_empty() {
+    } else if !ignore_plan.defeated.is_empty() || left_tracked || (fail_on_fix && fixed) {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
@@ -544,4 +761,172 @@ fn on_path(program: &str) -> bool {
                 .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
     })
+}
+
+/// What `check` judges when it judges commits rather than the index.
+struct History {
+    range: Option<String>,
+    each_commit: bool,
+    tree: Option<String>,
+    ci: bool,
+}
+
+impl History {
+    fn is_some(&self) -> bool {
+        self.range.is_some() || self.tree.is_some() || self.ci
+    }
+}
+
+/// `check --range`, `--tree` or `--ci`: the policy, the outcome and what was judged.
+fn check_history(
+    repo: &Repo,
+    explicit: Option<&Path>,
+    history: History,
+) -> Result<(Policy, pycache_policy::check::Outcome, report::Subject), Error> {
+    use pycache_policy::range::{self, Rev};
+    use pycache_policy::{ci, tree_check};
+    let git = &repo.git;
+    let ignore_case = repo.ignore_case();
+    if let Some(rev) = &history.tree {
+        let (_, tree) = range::tree(git, Rev::cli(rev))?;
+        let (policy, matcher) = load_history_policy(repo, explicit, Some(&tree), rev)?;
+        let (outcome, subject) = tree_check::check_tree(git, &policy, &matcher, ignore_case, rev)?;
+        return Ok((policy, outcome, subject));
+    }
+    let (resolved, chosen, head_name) = match &history.range {
+        Some(spec) => {
+            let (base, head, merge_base) = range::parse(spec)?;
+            let resolved = range::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)?;
+            (resolved, None, head.to_string())
+        }
+        None => {
+            let chosen = ci::detect(&|name| std::env::var(name).ok())?;
+            eprintln!("pycache-policy: {}", chosen.explain());
+            let base = Rev {
+                name: &chosen.base.0,
+                origin: Some(chosen.base.1),
+            };
+            let head = Rev {
+                name: &chosen.head.0,
+                origin: Some(chosen.head.1),
+            };
+            let resolved = range::resolve(git, &chosen.spec(), base, head, chosen.merge_base)?;
+            let head_name = chosen.head.0.clone();
+            (resolved, Some(chosen), head_name)
+        }
+    };
+    let head_tree = git
+        .find_commit(resolved.head)
+        .and_then(|c| c.tree())
+        .map_err(Error::git("read the head commit's tree"))?;
+    let (policy, matcher) = load_history_policy(repo, explicit, Some(&head_tree), &head_name)?;
+    let (outcome, mut subject) = tree_check::check_range(
+        git,
+        &policy,
+        &matcher,
+        ignore_case,
+        &resolved,
+        history.each_commit,
+    )?;
+    if let (report::Subject::Range { chosen_by, .. }, Some(chosen)) = (&mut subject, chosen) {
+        *chosen_by = Some(format!(
+            "{} {}: {}",
+            chosen.system, chosen.event, chosen.description
+        ));
+    }
+    Ok((policy, outcome, subject))
+}
+
+/// The policy for judging commits: as for the other commands when there is a working tree (or
+/// `--policy`); in a bare repository, the policy file committed in `tree`.
+fn load_history_policy(
+    repo: &Repo,
+    explicit: Option<&Path>,
+    tree: Option<&git2::Tree<'_>>,
+    label: &str,
+) -> Result<(Policy, Matcher), Error> {
+    if explicit.is_some() || repo.git.workdir().is_some() {
+        return load_policy(repo, explicit);
+    }
+    let policy = match tree {
+        Some(tree) => pycache_policy::tree_check::policy_from_tree(&repo.git, tree, label)?,
+        None => Policy::defaults(),
+    };
+    let matcher = Matcher::new(&policy, repo.ignore_case()).map_err(|message| {
+        Error::Policy(PolicyError {
+            origin: policy.origin.clone(),
+            problems: vec![Problem {
+                line: 0,
+                column: 0,
+                message,
+            }],
+        })
+    })?;
+    Ok((policy, matcher))
+}
+
+/// Whether to colour what goes to `stream`: a terminal, and `NO_COLOR` unset or empty
+/// (no-color.org).
+fn color_on(stream: &impl std::io::IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// On GitHub Actions, appends `markdown` to the job summary (`$GITHUB_STEP_SUMMARY`). A summary
+/// that cannot be written is not worth failing the check for: it is said on stderr.
+fn write_step_summary(markdown: &str) {
+    use std::io::Write as _;
+    if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
+        return;
+    }
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "pycache-policy: warning: cannot write the job summary {}: {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
+}
+
+/// A progress line on stderr, shown only on a terminal and only once a task has taken more than
+/// a moment.
+struct Progress {
+    start: std::time::Instant,
+    on: bool,
+    shown: std::cell::Cell<bool>,
+    verb: &'static str,
+    noun: &'static str,
+}
+
+impl Progress {
+    const AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
+    fn new(verb: &'static str, noun: &'static str) -> Progress {
+        Progress {
+            start: std::time::Instant::now(),
+            on: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            shown: std::cell::Cell::new(false),
+            verb,
+            noun,
+        }
+    }
+
+    fn show(&self, n: usize) {
+        if self.on && self.start.elapsed() >= Self::AFTER {
+            eprint!("\rpycache-policy: {n} {} {}", self.noun, self.verb);
+            self.shown.set(true);
+        }
+    }
+
+    fn clear(&self) {
+        if self.shown.get() {
+            eprint!("\r\x1b[K");
+        }
+    }
 }

@@ -174,6 +174,9 @@ pub struct Finding {
     pub rule: String,
     /// A sentence for humans on what is wrong and how to fix it.
     pub message: String,
+    /// The commit that brought it in (full id), when commits are judged one by one
+    /// (`check --each-commit`); `None` otherwise.
+    pub commit: Option<String>,
 }
 
 impl Finding {

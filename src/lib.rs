@@ -6,26 +6,36 @@
 //! [`report`] renders them. [`hook`] installs the pre-commit hook that runs the check.
 //! [`verify`] checks the pycs a policy keeps against their staged sources ([`pyc`] reads them,
 //! [`recompile`] compares their code with a fresh compile), and [`inspect`] shows any one pyc.
+//! [`schema`] describes the policy file to editors, from the same key table the validator reads.
 //!
 //! The library never prints; the binary decides what goes where.
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
 
+pub mod audit;
 pub mod check;
+pub mod ci;
+pub mod diff;
 pub mod error;
 pub mod excludes;
 pub mod explain;
+pub mod fasthash;
+pub mod filter_repo;
 pub mod finding;
 pub mod gitignore;
 pub mod hook;
 pub mod index;
 pub mod inspect;
 pub mod matcher;
+pub mod pack;
 pub mod policy;
 pub mod purge;
 pub mod pyc;
+pub mod range;
 pub mod recompile;
 pub mod repo;
 pub mod report;
+pub mod schema;
+pub mod tree_check;
 pub mod untrack;
 pub mod verify;
 

@@ -125,7 +125,9 @@ impl Matcher {
         let mut originals = Vec::with_capacity(policy.forbid.len());
         let mut literals: Option<Vec<Vec<u8>>> = Some(Vec::new());
         for pattern in &policy.forbid {
-            check_pattern(pattern)?;
+            // The policy was validated when it was read (`check_pattern`, with positions); a
+            // pattern that does not parse or compile still fails below, and checking each one
+            // again here would compile every glob three times.
             let parsed =
                 GitPattern::parse(pattern, ignore_case).map_err(|e| format!("`{pattern}`: {e}"))?;
             let line = parsed.line(ignore_case);

@@ -34,6 +34,150 @@ pub const DEFAULT_FORBID: &[&str] = &["__pycache__/", "*.py[co]", "*$py.class"];
 /// File names that can explain a kept cache folder.
 pub const README_NAME: &str = "README.md";
 
+/// The keys of a policy file: one description that both the validator and the JSON Schema
+/// ([`crate::schema`]) read. The validator takes from it which keys exist (an unknown key is
+/// reported with the list of known ones) and what type each must have; the schema takes the
+/// same, with the defaults and the documentation. What a schema cannot say (a path that climbs
+/// out with `..`, a pattern git cannot compile, an allow entry no pattern covers) only the
+/// validator checks.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "caches",
+        value: Value::Table(&[Key {
+            name: "forbid",
+            value: Value::Patterns {
+                default: DEFAULT_FORBID,
+            },
+            doc: "gitignore-style patterns of paths that must never be tracked. A folder pattern \
+                  such as `__pycache__/` catches every file in every such folder, at any depth.",
+        }]),
+        doc: "Which paths are Python bytecode caches.",
+    },
+    Key {
+        name: "allow",
+        value: Value::TableArray {
+            keys: &[
+                Key {
+                    name: "path",
+                    value: Value::Path,
+                    doc: "The path kept on purpose, relative to the repository root; a trailing \
+                          `/` keeps the folder and everything in it. No wildcards, no `..`.",
+                },
+                Key {
+                    name: "reason",
+                    value: Value::Text,
+                    doc: "Why it is kept, for humans.",
+                },
+                Key {
+                    name: "require_readme",
+                    value: Value::Bool {
+                        default: REQUIRE_README_DEFAULT,
+                    },
+                    doc: "The folder must be explained by a tracked README.md, inside it or in \
+                          the folder that holds it.",
+                },
+                Key {
+                    name: "recompile",
+                    value: Value::Bool { default: false },
+                    doc: "Also compile each kept pyc's staged source with the same Python \
+                          (pythonX.Y or python3 on PATH) and compare the code, which the pyc's \
+                          header does not vouch for.",
+                },
+                Key {
+                    name: "checks",
+                    value: Value::Levels,
+                    doc: "How much each finding about the kept pycs counts: \"error\", \
+                          \"warning\" or \"off\", keyed by the finding code without `pyc-`.",
+                },
+            ],
+            required: &["path"],
+        },
+        doc: "Folders (or files) kept on purpose, for example to show learners what Python \
+              writes.",
+    },
+];
+
+/// `require_readme` when an allow entry does not set it.
+const REQUIRE_README_DEFAULT: bool = true;
+
+/// One key of the policy file (see [`KEYS`]).
+#[derive(Debug)]
+pub struct Key {
+    /// The key as written in the file.
+    pub name: &'static str,
+    /// What its value must be.
+    pub value: Value,
+    /// What it means.
+    pub doc: &'static str,
+}
+
+/// What a policy key's value must be, with its default where it has one.
+#[derive(Debug)]
+pub enum Value {
+    /// A table with these keys.
+    Table(&'static [Key]),
+    /// An array of tables with these keys (`[[allow]]`); the `required` ones must be present.
+    TableArray {
+        /// The keys each table may have.
+        keys: &'static [Key],
+        /// The keys each table must have.
+        required: &'static [&'static str],
+    },
+    /// An array of gitignore-style patterns.
+    Patterns {
+        /// The patterns used when the key is absent.
+        default: &'static [&'static str],
+    },
+    /// One repository-relative path.
+    Path,
+    /// Free text.
+    Text,
+    /// `true` or `false`.
+    Bool {
+        /// The value used when the key is absent.
+        default: bool,
+    },
+    /// A table from each kept-folder check ([`PycChecks::key`] of [`Code::PYC`]) to a [`Level`]
+    /// name; an absent check has its [`PycChecks::default_level`].
+    Levels,
+}
+
+impl Key {
+    /// What the value must be, as the validator's messages say it: "`KEY` must be {this}".
+    pub fn expected(&self) -> String {
+        match self.value {
+            Value::Table(_) => "a table".into(),
+            Value::TableArray { .. } => format!("an array of tables (`[[{}]]`)", self.name),
+            Value::Patterns { .. } => "an array of strings".into(),
+            Value::Path | Value::Text => "a string".into(),
+            Value::Bool { .. } => "a boolean (true or false)".into(),
+            Value::Levels => format!(
+                "a table of levels (e.g. {} = {{ unverifiable = \"error\" }})",
+                self.name
+            ),
+        }
+    }
+
+    /// The keys a table-valued key may hold (none for other values).
+    pub fn keys(&self) -> &'static [Key] {
+        match self.value {
+            Value::Table(keys) | Value::TableArray { keys, .. } => keys,
+            _ => &[],
+        }
+    }
+}
+
+impl Level {
+    /// The name the policy file uses for this level.
+    pub fn name(self) -> &'static str {
+        Level::NAMES
+            .iter()
+            .find(|(_, l)| *l == self)
+            .map(|(n, _)| *n)
+            .expect("every level is named")
+    }
+}
+
 /// A validated policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
@@ -442,20 +586,39 @@ impl<'t> Validator<'t> {
         );
     }
 
+    /// The description of `key` among `keys`, or `None` after reporting it as unknown.
+    fn known(
+        &mut self,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        prefix: &str,
+        keys: &'static [Key],
+    ) -> Option<&'static Key> {
+        let found = keys.iter().find(|k| k.name == key.get_ref().as_ref());
+        if found.is_none() {
+            let names: Vec<&str> = keys.iter().map(|k| k.name).collect();
+            self.unknown_key(key, prefix, &names);
+        }
+        found
+    }
+
     /// Validates the policy table; `prefix` is how its keys are named in messages.
     fn policy(&mut self, table: &DeTable<'_>, prefix: &str) -> Option<Policy> {
         let mut forbid = Some(DEFAULT_FORBID.iter().map(|s| s.to_string()).collect());
         let mut allow = Some(Vec::new());
         let mut forbid_spans = Vec::new();
         for (key, value) in table.iter() {
-            match key.get_ref().as_ref() {
+            let Some(spec) = self.known(key, prefix, KEYS) else {
+                continue;
+            };
+            let name = format!("{prefix}{}", spec.name);
+            match spec.name {
                 "caches" => {
-                    let (f, spans) = self.caches(value, prefix);
+                    let (f, spans) = self.caches(value, spec, &name);
                     forbid = f;
                     forbid_spans = spans;
                 }
-                "allow" => allow = self.allow_list(value, prefix),
-                _ => self.unknown_key(key, prefix, &["caches", "allow"]),
+                "allow" => allow = self.allow_list(value, spec, &name),
+                other => unreachable!("policy key `{other}` has no validation"),
             }
         }
         let forbid: Vec<String> = forbid?;
@@ -499,21 +662,24 @@ impl<'t> Validator<'t> {
     fn caches(
         &mut self,
         value: &Spanned<DeValue<'_>>,
-        prefix: &str,
+        spec: &'static Key,
+        name: &str,
     ) -> (Option<Vec<String>>, Vec<Range<usize>>) {
-        let name = format!("{prefix}caches");
         let Some(table) = value.get_ref().as_table() else {
-            self.wrong_type(value, &name, "a table");
+            self.wrong_type(value, name, &spec.expected());
             return (None, Vec::new());
         };
         let mut forbid = Some(DEFAULT_FORBID.iter().map(|s| s.to_string()).collect());
         let mut spans = Vec::new();
         for (key, value) in table.iter() {
-            match key.get_ref().as_ref() {
+            let Some(spec) = self.known(key, &format!("{name}."), spec.keys()) else {
+                continue;
+            };
+            match spec.name {
                 "forbid" => {
                     let key_name = format!("{name}.forbid");
                     let Some(array) = value.get_ref().as_array() else {
-                        self.wrong_type(value, &key_name, "an array of strings");
+                        self.wrong_type(value, &key_name, &spec.expected());
                         forbid = None;
                         continue;
                     };
@@ -534,7 +700,7 @@ impl<'t> Validator<'t> {
                         forbid = Some(patterns);
                     }
                 }
-                _ => self.unknown_key(key, &format!("{name}."), &["forbid"]),
+                other => unreachable!("policy key `{name}.{other}` has no validation"),
             }
         }
         (forbid, spans)
@@ -543,16 +709,16 @@ impl<'t> Validator<'t> {
     fn allow_list(
         &mut self,
         value: &Spanned<DeValue<'_>>,
-        prefix: &str,
+        spec: &'static Key,
+        name: &str,
     ) -> Option<Vec<(AllowEntry, Range<usize>)>> {
-        let name = format!("{prefix}allow");
         let Some(array) = value.get_ref().as_array() else {
-            self.wrong_type(value, &name, "an array of tables (`[[allow]]`)");
+            self.wrong_type(value, name, &spec.expected());
             return None;
         };
         let mut out = Some(Vec::new());
         for item in array.iter() {
-            let entry = self.allow_entry(item, &name);
+            let entry = self.allow_entry(item, spec.keys(), name);
             match (entry, out.as_mut()) {
                 (Some(entry), Some(out)) => out.push((entry, item.span())),
                 _ => out = None,
@@ -561,7 +727,12 @@ impl<'t> Validator<'t> {
         out
     }
 
-    fn allow_entry(&mut self, item: &Spanned<DeValue<'_>>, name: &str) -> Option<AllowEntry> {
+    fn allow_entry(
+        &mut self,
+        item: &Spanned<DeValue<'_>>,
+        keys: &'static [Key],
+        name: &str,
+    ) -> Option<AllowEntry> {
         let Some(table) = item.get_ref().as_table() else {
             self.wrong_type(item, &format!("{name}[]"), "a table with a `path`");
             return None;
@@ -569,11 +740,16 @@ impl<'t> Validator<'t> {
         let mut ok = true;
         let mut path = None;
         let mut reason = None;
-        let mut require_readme = true;
+        let mut require_readme = REQUIRE_README_DEFAULT;
         let mut pyc = PycChecks::default();
         for (key, value) in table.iter() {
-            let key_name = format!("{name}.{}", key.get_ref());
-            match key.get_ref().as_ref() {
+            let Some(spec) = self.known(key, &format!("{name}."), keys) else {
+                ok = false;
+                continue;
+            };
+            let key_name = format!("{name}.{}", spec.name);
+            let expected = spec.expected();
+            match spec.name {
                 "path" => match value.get_ref().as_str() {
                     Some(s) => match normalize_allow_path(s) {
                         Ok(p) => path = Some(p),
@@ -583,40 +759,33 @@ impl<'t> Validator<'t> {
                         }
                     },
                     None => {
-                        self.wrong_type(value, &key_name, "a string");
+                        self.wrong_type(value, &key_name, &expected);
                         ok = false;
                     }
                 },
                 "reason" => match value.get_ref().as_str() {
                     Some(s) => reason = Some(s.to_string()),
                     None => {
-                        self.wrong_type(value, &key_name, "a string");
+                        self.wrong_type(value, &key_name, &expected);
                         ok = false;
                     }
                 },
                 "require_readme" => match value.get_ref().as_bool() {
                     Some(b) => require_readme = b,
                     None => {
-                        self.wrong_type(value, &key_name, "a boolean (true or false)");
+                        self.wrong_type(value, &key_name, &expected);
                         ok = false;
                     }
                 },
                 "recompile" => match value.get_ref().as_bool() {
                     Some(b) => pyc.recompile = b,
                     None => {
-                        self.wrong_type(value, &key_name, "a boolean (true or false)");
+                        self.wrong_type(value, &key_name, &expected);
                         ok = false;
                     }
                 },
-                "checks" => ok &= self.checks(value, &key_name, &mut pyc),
-                _ => {
-                    self.unknown_key(
-                        key,
-                        &format!("{name}."),
-                        &["path", "reason", "require_readme", "recompile", "checks"],
-                    );
-                    ok = false;
-                }
+                "checks" => ok &= self.checks(value, &key_name, &expected, &mut pyc),
+                other => unreachable!("policy key `{name}.{other}` has no validation"),
             }
         }
         let Some((path, is_dir)) = path else {
@@ -639,13 +808,15 @@ impl<'t> Validator<'t> {
 
     /// Validates an allow entry's `checks` table (`stale = "warning"`, …) into `pyc`; whether it
     /// was valid.
-    fn checks(&mut self, value: &Spanned<DeValue<'_>>, name: &str, pyc: &mut PycChecks) -> bool {
+    fn checks(
+        &mut self,
+        value: &Spanned<DeValue<'_>>,
+        name: &str,
+        expected: &str,
+        pyc: &mut PycChecks,
+    ) -> bool {
         let Some(table) = value.get_ref().as_table() else {
-            self.wrong_type(
-                value,
-                name,
-                "a table of levels (e.g. checks = { unverifiable = \"error\" })",
-            );
+            self.wrong_type(value, name, expected);
             return false;
         };
         let keys: Vec<&str> = Code::PYC.iter().map(|&c| PycChecks::key(c)).collect();
@@ -693,6 +864,10 @@ fn normalize_allow_path(raw: &str) -> Result<(String, bool), &'static str> {
     }
     if raw.starts_with('/') || raw.as_bytes().get(1) == Some(&b':') {
         return Err("is absolute: write it relative to the repository root");
+    }
+    if raw.chars().any(char::is_control) {
+        // A line break would become a line of its own in the .gitignore block.
+        return Err("contains a control character (such as a line break)");
     }
     if raw.contains('\\') {
         return Err("contains `\\`: separate folders with `/`");
@@ -798,6 +973,14 @@ reason = "teaching"
         assert_eq!(
             problems("forbid = []\n"),
             ["1:1: unknown key `forbid` (expected one of: `caches`, `allow`)"]
+        );
+    }
+
+    #[test]
+    fn control_characters_in_allow_paths_are_refused() {
+        assert_eq!(
+            problems("[[allow]]\npath = \"lessons\\nsrc/\"\n"),
+            ["2:8: allow path `lessons\nsrc/` contains a control character (such as a line break)"]
         );
     }
 
@@ -922,6 +1105,51 @@ code-mismatch = "off"
                 "10:10: `allow.checks` must be a table of levels (e.g. checks = { unverifiable = \"error\" }), found string",
             ]
         );
+    }
+
+    /// Every key [`KEYS`] describes is one the validator reads, with the type [`KEYS`] gives it:
+    /// set to a value of no type the file uses (an integer), it is reported as that key with that
+    /// type, never as unknown (and never reaches an `unreachable!`).
+    #[test]
+    fn every_described_key_is_validated_with_its_type() {
+        let mut cases = Vec::new();
+        for top in KEYS {
+            cases.push((
+                format!("{} = 1\n", top.name),
+                top.name.to_string(),
+                top.expected(),
+            ));
+            for key in top.keys() {
+                assert!(
+                    key.keys().is_empty(),
+                    "a third level needs this test extended"
+                );
+                let head = match top.value {
+                    Value::TableArray { required, .. } => {
+                        let mut head = format!("[[{}]]\n", top.name);
+                        for r in required.iter().filter(|&&r| r != key.name) {
+                            head.push_str(&format!("{r} = \"a/__pycache__/\"\n"));
+                        }
+                        head
+                    }
+                    _ => format!("[{}]\n", top.name),
+                };
+                cases.push((
+                    format!("{head}{} = 1\n", key.name),
+                    format!("{}.{}", top.name, key.name),
+                    key.expected(),
+                ));
+            }
+        }
+        assert_eq!(cases.len(), 8, "every key is tried");
+        for (doc, name, expected) in cases {
+            let got = problems(&doc);
+            assert_eq!(got.len(), 1, "{doc}: {got:?}");
+            assert!(
+                got[0].ends_with(&format!("`{name}` must be {expected}, found integer")),
+                "{doc}: {got:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,36 +1,220 @@
-//! Rendering a check's outcome for people (`human`) and for programs (`json`).
+//! Rendering a check's outcome: for people (`human`), for programs (`json`), and for CI systems
+//! (`github` workflow commands, `sarif` for code scanning, `junit` test reports), plus the
+//! Markdown job summary of GitHub Actions.
 //!
 //! The library never prints: each renderer returns the text, and the binary decides where it
-//! goes. Paths are bytes; they are shown the way git shows them (C-style quoting for bytes that
-//! are not printable UTF-8), and put into commands with shell quoting that survives any byte.
+//! goes. There is one renderer per format, each behind [`Render`]. Paths are bytes; they are
+//! shown the way git shows them (C-style quoting for bytes that are not printable UTF-8), and put
+//! into commands with shell quoting that survives any byte.
 
-use std::collections::BTreeMap;
+mod github;
+mod human;
+mod json;
+mod junit;
+mod sarif;
+mod summary;
+
 use std::fmt::Write as _;
 
-use serde_json::json;
-
 use crate::check::{Outcome, Scope};
-use crate::finding::{Code, Finding};
+use crate::finding::Finding;
 use crate::policy::Policy;
+
+pub use github::escape_data as github_escape_data;
+pub use github::escape_property as github_escape_property;
+pub use summary::step_summary;
 
 /// The output formats of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Grouped by cache folder, with the command that fixes it.
+    /// Grouped by cache folder (or by commit), with the command that fixes it.
     Human,
     /// One JSON object with a `findings` array; see [`json`].
     Json,
+    /// GitHub Actions workflow commands (`::error file=…::…`), then the human report.
+    Github,
+    /// A SARIF 2.1.0 log, as code-scanning services read it.
+    Sarif,
+    /// A JUnit XML test report: one failing test case per error.
+    Junit,
 }
 
-/// Version of the JSON document; bumped when a field changes meaning or disappears.
+/// Version of the JSON document; bumped when a field changes meaning or disappears (fields and
+/// `scope` values are only ever added within a version).
 pub const JSON_VERSION: u32 = 1;
 
-/// Renders `outcome` in `format`.
-pub fn render(format: Format, outcome: &Outcome, policy: &Policy, scope: Scope) -> String {
-    match format {
-        Format::Human => human(outcome, policy, scope),
-        Format::Json => json(outcome, policy, scope),
+/// What a check judged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// What the next commit adds or changes (the staged index against `HEAD`).
+    Staged,
+    /// Every path in the index.
+    All,
+    /// Every path of a commit's (or a tree's) tree.
+    Tree {
+        /// The revision as given.
+        rev: String,
+        /// The commit it names, if it names one.
+        commit: Option<String>,
+        /// The tree's id.
+        tree: String,
+    },
+    /// What a range of commits adds or changes.
+    Range {
+        /// The range as written (or chosen from the CI environment).
+        spec: String,
+        /// The base commit.
+        base: String,
+        /// The head commit.
+        head: String,
+        /// For `BASE...HEAD`, the merge base the head was compared with.
+        merge_base: Option<String>,
+        /// Each commit was judged on its own.
+        each_commit: bool,
+        /// With `each_commit`: the commits judged, parents first.
+        commits: Vec<CommitInfo>,
+        /// With `check --ci`: which CI event chose the range, for people.
+        chosen_by: Option<String>,
+    },
+}
+
+impl From<Scope> for Subject {
+    fn from(scope: Scope) -> Subject {
+        match scope {
+            Scope::Staged => Subject::Staged,
+            Scope::All => Subject::All,
+        }
     }
+}
+
+impl Subject {
+    /// The `scope` of the JSON document: `staged`, `all`, `tree` or `range`.
+    pub fn scope_name(&self) -> &'static str {
+        match self {
+            Subject::Staged => "staged",
+            Subject::All => "all",
+            Subject::Tree { .. } => "tree",
+            Subject::Range { .. } => "range",
+        }
+    }
+
+    /// How the judged paths relate to the subject, after "N caches are …": `staged`,
+    /// `tracked`, `tracked in v1.2`, `added by main...topic`.
+    pub fn where_(&self) -> String {
+        match self {
+            Subject::Staged => "staged".to_string(),
+            Subject::All => "tracked".to_string(),
+            Subject::Tree { rev, .. } => format!("tracked in {rev}"),
+            Subject::Range { spec, .. } => format!("added by {spec}"),
+        }
+    }
+
+    /// The commit summary line of a judged commit, if known.
+    pub fn commit(&self, id: &str) -> Option<&CommitInfo> {
+        match self {
+            Subject::Range { commits, .. } => commits.iter().find(|c| c.id == id),
+            _ => None,
+        }
+    }
+}
+
+/// A judged commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The full id.
+    pub id: String,
+    /// The first line of its message.
+    pub summary: String,
+}
+
+/// A commit id shortened for people, as `git log --oneline` shows it (7 hex digits).
+pub fn short_id(id: &str) -> &str {
+    &id[..id.len().min(7)]
+}
+
+/// Everything a renderer needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Report<'a> {
+    /// The findings and their fix.
+    pub outcome: &'a Outcome,
+    /// The policy that judged them.
+    pub policy: &'a Policy,
+    /// What was judged.
+    pub subject: &'a Subject,
+}
+
+impl Report<'_> {
+    /// Findings that fail the check.
+    pub fn num_errors(&self) -> usize {
+        self.outcome
+            .findings
+            .iter()
+            .filter(|f| f.is_error())
+            .count()
+    }
+
+    /// Findings that do not.
+    pub fn num_warnings(&self) -> usize {
+        self.outcome.findings.len() - self.num_errors()
+    }
+}
+
+/// One output format.
+pub trait Render {
+    /// The report as this format writes it.
+    fn render(&self, report: &Report<'_>) -> String;
+}
+
+/// The renderer for `format`; `color` applies to the human report only.
+pub fn renderer(format: Format, color: bool) -> Box<dyn Render> {
+    match format {
+        Format::Human => Box::new(human::Human { color }),
+        Format::Json => Box::new(json::Json),
+        Format::Github => Box::new(github::Github),
+        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Junit => Box::new(junit::Junit),
+    }
+}
+
+/// Renders `outcome` in `format`, without colour.
+pub fn render(
+    format: Format,
+    outcome: &Outcome,
+    policy: &Policy,
+    subject: impl Into<Subject>,
+) -> String {
+    let subject = subject.into();
+    renderer(format, false).render(&Report {
+        outcome,
+        policy,
+        subject: &subject,
+    })
+}
+
+/// Human output: findings grouped by cache folder (by commit, when commits were judged one by
+/// one), counted, and the commands that fix them.
+pub fn human(outcome: &Outcome, policy: &Policy, subject: impl Into<Subject>) -> String {
+    render(Format::Human, outcome, policy, subject)
+}
+
+/// JSON output, one object:
+///
+/// ```text
+/// { "version": 1, "scope": "staged" | "all" | "tree" | "range", "policy": "<where it came from>",
+///   "findings": [ { "code", "severity", "path", "folder", "rule", "message",
+///                   "path_bytes" (only when the path is not UTF-8),
+///                   "commit" (only when commits are judged one by one) } ],
+///   "summary": { "errors": N, "warnings": N },
+///   "fix": { "untrack": "git rm -r --cached -- ..." | null },
+///   "tree": { "rev", "commit" (or null), "tree" }                          (scope "tree")
+///   "range": { "spec", "base", "head", "merge_base" (or null), "each_commit",
+///              "commits": [ { "id", "summary" } ], "chosen_by" (or null) } (scope "range") }
+/// ```
+///
+/// `path` and `folder` are repository-relative and `/`-separated; a path that is not UTF-8 has
+/// its bytes in `path_bytes` and a lossy `path`. Commit ids are full hexadecimal ids.
+pub fn json(outcome: &Outcome, policy: &Policy, subject: impl Into<Subject>) -> String {
+    render(Format::Json, outcome, policy, subject)
 }
 
 /// The command that untracks everything `outcome` found, if there is anything to untrack.
@@ -46,143 +230,98 @@ pub fn untrack_command(outcome: &Outcome) -> Option<String> {
     Some(cmd)
 }
 
-/// Human output: findings grouped by cache folder, counted, and the commands that fix them.
-pub fn human(outcome: &Outcome, policy: &Policy, scope: Scope) -> String {
-    let where_ = match scope {
-        Scope::Staged => "staged",
-        Scope::All => "tracked",
-    };
-    let mut out = String::new();
-    if !outcome.has_errors() {
-        let _ = writeln!(
-            out,
-            "pycache-policy: no forbidden caches {where_} (policy: {})",
-            policy.origin
-        );
-    }
-
-    let caches: Vec<&Finding> = outcome
-        .findings
+/// The forbid patterns worth adding to `.gitignore` (the negations are not).
+fn positive_patterns(policy: &Policy) -> Vec<&str> {
+    policy
+        .forbid
         .iter()
-        .filter(|f| f.code == Code::TrackedCache)
-        .collect();
-    if !caches.is_empty() {
-        let mut groups: BTreeMap<&[u8], Vec<&Finding>> = BTreeMap::new();
-        for f in &caches {
-            groups.entry(&f.folder).or_default().push(f);
-        }
-        let _ = writeln!(
-            out,
-            "error[{}]: {} Python bytecode cache {} {where_}, in {} {}",
-            Code::TrackedCache,
-            caches.len(),
-            plural(caches.len(), "file is", "files are"),
-            groups.len(),
-            plural(groups.len(), "folder", "folders"),
-        );
-        for (folder, files) in &groups {
-            let mut rules: Vec<&str> = files.iter().map(|f| f.rule.as_str()).collect();
-            rules.dedup();
-            let folder = if folder.is_empty() {
-                "(repository root)".to_string()
-            } else {
-                format!("{}/", display_path(folder))
-            };
-            let _ = writeln!(
-                out,
-                "  {folder} ({} {}, forbidden by {})",
-                files.len(),
-                plural(files.len(), "file", "files"),
-                rules
-                    .iter()
-                    .map(|r| format!("`{r}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            for f in files {
-                let _ = writeln!(out, "      {}", display_path(&f.path));
-            }
-        }
-    }
-    for f in outcome
-        .findings
-        .iter()
-        .filter(|f| f.code != Code::TrackedCache)
-    {
-        let _ = writeln!(out, "{}[{}]: {}", f.severity.as_str(), f.code, f.message);
-    }
+        .filter(|p| !p.starts_with('!'))
+        .map(String::as_str)
+        .collect()
+}
 
-    if let Some(cmd) = untrack_command(outcome) {
-        let _ = writeln!(
-            out,
-            "\nTo fix, untrack them (the files stay on disk){}:\n  {cmd}",
-            match scope {
-                Scope::Staged => " and commit again",
-                Scope::All => " and commit",
+/// How to fix the findings, in sentences with the commands, or nothing when there is nothing
+/// to untrack or rewrite.
+fn fix_text(report: &Report<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(cmd) = untrack_command(report.outcome) {
+        let how = match report.subject {
+            Subject::Staged => "To fix, untrack them (the files stay on disk) and commit again",
+            Subject::All => "To fix, untrack them (the files stay on disk) and commit",
+            Subject::Tree { .. } => {
+                "To fix, untrack them in a checkout of that commit (the files stay on disk) and \
+                 commit"
             }
-        );
-        let positive: Vec<&str> = policy
-            .forbid
+            Subject::Range { .. } => {
+                "To fix, untrack them on the branch (the files stay on disk) and commit"
+            }
+        };
+        out.push(format!("{how}:\n  {cmd}"));
+    }
+    if let Subject::Range {
+        each_commit: true,
+        base,
+        merge_base,
+        ..
+    } = report.subject
+        && report
+            .outcome
+            .findings
             .iter()
-            .filter(|p| !p.starts_with('!'))
-            .map(String::as_str)
-            .collect();
-        let _ = writeln!(
-            out,
+            .any(|f| f.commit.is_some() && f.is_error())
+    {
+        let onto = short_id(merge_base.as_ref().unwrap_or(base));
+        out.push(format!(
+            "A cache a commit added stays in history even when a later commit deletes it: \
+             rewrite the branch so that no commit adds one (mark the commits named above `edit` \
+             and untrack the caches in each), or squash the branch when merging it:\n  \
+             git rebase -i {onto}"
+        ));
+    }
+    if !out.is_empty() {
+        out.push(format!(
             "To keep them out for good, have these lines in .gitignore:\n  {}",
-            positive.join("\n  ")
-        );
+            positive_patterns(report.policy).join("\n  ")
+        ));
     }
     out
 }
 
-/// JSON output, one object:
-///
-/// ```text
-/// { "version": 1, "scope": "staged" | "all", "policy": "<where it came from>",
-///   "findings": [ { "code", "severity", "path", "folder", "rule", "message",
-///                   "path_bytes" (only when the path is not UTF-8) } ],
-///   "summary": { "errors": N, "warnings": N },
-///   "fix": { "untrack": "git rm -r --cached -- ..." | null } }
-/// ```
-///
-/// `path` and `folder` are repository-relative and `/`-separated; a path that is not UTF-8 has
-/// its bytes in `path_bytes` and a lossy `path`.
-pub fn json(outcome: &Outcome, policy: &Policy, scope: Scope) -> String {
-    let findings: Vec<_> = outcome
-        .findings
+/// The fix for one finding, as a short sentence with its command: untrack the path (or the
+/// folder holding it) when it is still there, else rewrite the commit that added it.
+fn fix_for(outcome: &Outcome, f: &Finding) -> Option<String> {
+    if f.code != crate::finding::Code::TrackedCache {
+        return None;
+    }
+    let covering = outcome
+        .untrack
         .iter()
-        .map(|f| {
-            let mut item = json!({
-                "code": f.code.as_str(),
-                "severity": f.severity.as_str(),
-                "path": String::from_utf8_lossy(&f.path),
-                "folder": String::from_utf8_lossy(&f.folder),
-                "rule": f.rule,
-                "message": f.message,
-            });
-            if std::str::from_utf8(&f.path).is_err() {
-                item["path_bytes"] = json!(f.path);
-            }
-            item
-        })
-        .collect();
-    let errors = outcome.findings.iter().filter(|f| f.is_error()).count();
-    let doc = json!({
-        "version": JSON_VERSION,
-        "scope": match scope { Scope::Staged => "staged", Scope::All => "all" },
-        "policy": policy.origin.to_string(),
-        "findings": findings,
-        "summary": { "errors": errors, "warnings": outcome.findings.len() - errors },
-        "fix": { "untrack": untrack_command(outcome) },
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("a JSON value always serializes");
-    s.push('\n');
-    s
+        .find(|u| f.path.starts_with(u) && matches!(f.path.get(u.len()), None | Some(b'/')));
+    match (covering, &f.commit) {
+        (Some(u), _) => Some(format!(
+            "untrack it: git rm -r --cached -- {}",
+            shell_quote(u)
+        )),
+        (None, Some(c)) => Some(format!(
+            "a later commit deletes it, but commit {} keeps it in history: rewrite the branch \
+             (git rebase -i) or squash it",
+            short_id(c)
+        )),
+        (None, None) => None,
+    }
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
+}
+
+/// The findings of `outcome` with the given commit (or none), in order.
+fn findings_of<'a>(outcome: &'a Outcome, commit: Option<&'a str>) -> Vec<&'a Finding> {
+    outcome
+        .findings
+        .iter()
+        .filter(|f| f.commit.as_deref() == commit)
+        .collect()
 }
 
 /// A path as git shows it: as is when it is printable UTF-8, else in double quotes with C-style
@@ -266,5 +405,11 @@ mod tests {
         assert_eq!(shell_quote(b"Foo$py.class"), "'Foo$py.class'");
         assert_eq!(shell_quote(b"caf\xe9.pyc"), "$'caf\\351.pyc'");
         assert_eq!(shell_quote(b"-x.pyc"), "'-x.pyc'");
+    }
+
+    #[test]
+    fn short_ids() {
+        assert_eq!(short_id("0123456789abcdef"), "0123456");
+        assert_eq!(short_id("abc"), "abc");
     }
 }

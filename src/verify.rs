@@ -211,6 +211,7 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
                     folder: split_last(&j.path).0.to_vec(),
                     rule: j.entry.display_path(),
                     message,
+                    commit: None,
                 });
             }
         };

@@ -2,6 +2,9 @@
 //! `pycache-policy` binary run against them.
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod readme;
+pub mod tools;
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};

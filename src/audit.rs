@@ -1,0 +1,451 @@
+//! `pycache-policy audit`: what history holds. It walks every commit reachable from `HEAD` (or
+//! from every ref, with `--all`, as `git log --all` does), finds the commits that brought
+//! forbidden paths into history, counts the distinct cache blobs and their size, and writes the
+//! `git filter-repo` command that would purge them (see [`crate::filter_repo`]). It never
+//! rewrites anything.
+//!
+//! A commit *brings in* a cache when its tree holds a forbidden path with content (a blob) that
+//! no commit before it holds at that path, "before" meaning its ancestors and, between unrelated
+//! branches, older commits (parents first, then by committer date). That is the commit that
+//! added or changed it, as `git log --diff-filter=AM` shows, except that the same content
+//! brought in again (re-added after a deletion, cherry-picked onto another branch) is counted
+//! once, where it first appeared: what matters for rewriting history is which blobs it holds.
+//! A merge brings in only what none of its parents had.
+//!
+//! The walk reads each tree object of history once at each path it occupies, and skips a tree it
+//! has seen there before with everything in it: that is fewer trees than diffing every commit
+//! against its parent reads (there, each tree is read again as the "old" side of the next
+//! change), which is why the audit keeps up with `git log --name-only` on long histories.
+//!
+//! Blob sizes are the objects' sizes, as `git cat-file --batch-check` reports them
+//! (uncompressed; in a pack they usually take less).
+//!
+//! A shallow clone does not have the whole history, so an audit there would undercount and
+//! blame its oldest commits for everything they hold: it is refused.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
+
+use git2::{ErrorCode, ObjectType, Oid, Repository};
+
+use crate::diff::{Entries, MODE_TREE, Objects};
+use crate::error::Error;
+use crate::fasthash::{FastMap, FastSet};
+use crate::filter_repo::{self, Untranslatable};
+use crate::matcher::{Matcher, Verdict};
+use crate::policy::Policy;
+use crate::range::RangeError;
+
+/// The file mode of a submodule entry.
+const MODE_GITLINK: u32 = 0o160000;
+
+/// What history holds.
+#[derive(Debug)]
+pub struct Audit {
+    /// Every ref was walked (`--all`), not just `HEAD`.
+    pub all_refs: bool,
+    /// Commits walked.
+    pub num_commits: usize,
+    /// The commits that brought forbidden paths into history, newest first (as `git log`
+    /// lists them).
+    pub introductions: Vec<Introduction>,
+    /// Distinct forbidden paths in history, sorted.
+    pub paths: Vec<Vec<u8>>,
+    /// Distinct blobs at forbidden paths.
+    pub num_blobs: usize,
+    /// Their total size in bytes.
+    pub blob_bytes: u64,
+    /// The `--path-regex` that purges them, or why there is none.
+    pub purge: Result<String, Untranslatable>,
+}
+
+/// One commit that brought caches into history.
+#[derive(Debug)]
+pub struct Introduction {
+    /// The commit.
+    pub commit: Oid,
+    /// The first line of its message.
+    pub summary: String,
+    /// The forbidden paths it brought in, sorted.
+    pub paths: Vec<Vec<u8>>,
+}
+
+impl Audit {
+    /// Whether history holds anything the policy forbids.
+    pub fn found(&self) -> bool {
+        !self.introductions.is_empty()
+    }
+
+    /// The whole `git filter-repo` command, if the policy translates.
+    pub fn purge_command(&self) -> Option<String> {
+        self.purge.as_deref().ok().map(filter_repo::command)
+    }
+}
+
+/// `progress` is called with the number of commits judged so far, every this many commits.
+pub const PROGRESS_EVERY: usize = 2000;
+
+/// Walks history and reports what it holds.
+pub fn audit(
+    repo: &Repository,
+    policy: &Policy,
+    matcher: &Matcher,
+    ignore_case: bool,
+    all_refs: bool,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Audit, Error> {
+    let git = |action| move |source| Error::Git { action, source };
+    // git does not re-hash every object it reads, and neither does the audit; libgit2's object
+    // cache only costs time on a walk that reads each object once.
+    git2::opts::strict_hash_verification(false);
+    git2::opts::enable_caching(false);
+    if repo.is_shallow() {
+        return Err(RangeError::ShallowAudit.into());
+    }
+    let objects = Objects::new(repo).map_err(git("open the object database"))?;
+    let commits = walk(repo, &objects, all_refs)?;
+    let num_commits = commits.len();
+
+    let mut seen = Seen::default();
+    let mut introductions = Vec::new();
+    let mut paths = BTreeSet::new();
+    let mut blobs = HashSet::new();
+    let mut path = Vec::with_capacity(256);
+    for (i, (id, tree)) in commits.into_iter().enumerate() {
+        if i % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
+            progress(i + 1);
+        }
+        let mut found = Vec::new();
+        path.clear();
+        visit(&objects, matcher, &mut seen, tree, &mut path, 0, &mut found)
+            .map_err(git("read a tree"))?;
+        if found.is_empty() {
+            continue;
+        }
+        for (p, mode, blob) in &found {
+            // A submodule entry names a commit elsewhere, not content in this history.
+            if *mode != MODE_GITLINK {
+                blobs.insert(*blob);
+            }
+            paths.insert(p.clone());
+        }
+        let mut found: Vec<Vec<u8>> = found.into_iter().map(|(p, _, _)| p).collect();
+        found.sort();
+        found.dedup();
+        let commit = repo.find_commit(id).map_err(git("read a commit"))?;
+        introductions.push(Introduction {
+            commit: id,
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
+            paths: found,
+        });
+    }
+    progress(num_commits);
+
+    let odb = repo.odb().map_err(git("open the object database"))?;
+    let mut blob_bytes = 0u64;
+    for blob in &blobs {
+        let (size, _) = odb.read_header(*blob).map_err(git("read a blob's size"))?;
+        blob_bytes += size as u64;
+    }
+    // Newest first, as `git log` lists them.
+    introductions.reverse();
+    Ok(Audit {
+        all_refs,
+        num_commits,
+        introductions,
+        paths: paths.into_iter().collect(),
+        num_blobs: blobs.len(),
+        blob_bytes,
+        purge: filter_repo::path_regex(policy, ignore_case),
+    })
+}
+
+/// The commits to audit with their trees, parents first and otherwise oldest first.
+fn walk(
+    repo: &Repository,
+    objects: &Objects<'_>,
+    all_refs: bool,
+) -> Result<Vec<(Oid, Oid)>, Error> {
+    let git = |action| move |source| Error::Git { action, source };
+    // The tips: HEAD, and with --all every ref that leads to a commit (as `git log --all`).
+    let mut stack = Vec::new();
+    match repo.head() {
+        Ok(head) => stack.push(head.peel_to_commit().map_err(git("read HEAD"))?.id()),
+        // An unborn branch (no commit yet): nothing to walk from HEAD.
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {}
+        Err(e) => return Err(git("read HEAD")(e)),
+    }
+    if all_refs {
+        for reference in repo.references().map_err(git("read the refs"))? {
+            let reference = reference.map_err(git("read the refs"))?;
+            if let Ok(commit) = reference.peel(ObjectType::Commit) {
+                stack.push(commit.id());
+            }
+        }
+    }
+    // Every commit reachable, each header read once.
+    let mut index: FastMap<Oid, usize> = FastMap::default();
+    let mut headers = Vec::new();
+    while let Some(id) = stack.pop() {
+        if index.contains_key(&id) {
+            continue;
+        }
+        let header = objects.commit(id).map_err(git("read a commit"))?;
+        stack.extend(header.parents.iter().filter(|p| !index.contains_key(p)));
+        index.insert(id, headers.len());
+        headers.push((id, header));
+    }
+    // Parents first (Kahn's algorithm), the oldest ready commit next.
+    let mut waiting: Vec<usize> = headers.iter().map(|(_, h)| h.parents.len()).collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); headers.len()];
+    for (i, (_, h)) in headers.iter().enumerate() {
+        for p in &h.parents {
+            children[index[p]].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<(Reverse<i64>, Reverse<usize>)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| waiting[*i] == 0)
+        .map(|(i, (_, h))| (Reverse(h.time), Reverse(i)))
+        .collect();
+    let mut order = Vec::with_capacity(headers.len());
+    while let Some((_, Reverse(i))) = ready.pop() {
+        order.push((headers[i].0, headers[i].1.tree));
+        for &c in &children[i] {
+            // A commit listing the same parent twice waits for it twice.
+            waiting[c] -= headers[c]
+                .1
+                .parents
+                .iter()
+                .filter(|p| index[*p] == i)
+                .count()
+                .min(waiting[c]);
+            if waiting[c] == 0 {
+                waiting[c] = usize::MAX;
+                ready.push((Reverse(headers[c].1.time), Reverse(c)));
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// What the walk has seen: trees at their paths, and forbidden blobs at theirs.
+#[derive(Default)]
+struct Seen {
+    /// Folder paths (with their trailing `/`; the root is the empty path), numbered.
+    folders: FastMap<Vec<u8>, u32>,
+    /// (folder number, tree): everything under it has been seen.
+    trees: FastSet<(u32, Oid)>,
+    /// Forbidden paths with the content seen there.
+    blobs: FastSet<(Vec<u8>, Oid)>,
+}
+
+/// Visits the tree `tree` at the folder `path` (numbered `folder`), unless seen there before,
+/// collecting the forbidden (path, mode, blob) it holds that were not seen before.
+fn visit(
+    objects: &Objects<'_>,
+    matcher: &Matcher,
+    seen: &mut Seen,
+    tree: Oid,
+    path: &mut Vec<u8>,
+    folder: u32,
+    found: &mut Vec<(Vec<u8>, u32, Oid)>,
+) -> Result<(), git2::Error> {
+    if !seen.trees.insert((folder, tree)) {
+        return Ok(());
+    }
+    let data = objects.read(tree, ObjectType::Tree)?;
+    let base = path.len();
+    for entry in Entries::new(&data) {
+        let entry =
+            entry.ok_or_else(|| git2::Error::from_str(&format!("tree {tree} is malformed")))?;
+        let id = Oid::from_bytes(entry.id)?;
+        path.truncate(base);
+        path.extend_from_slice(entry.name);
+        if entry.mode == MODE_TREE {
+            path.push(b'/');
+            let number = match seen.folders.get(path.as_slice()) {
+                Some(&n) => n,
+                None => {
+                    let n = seen.folders.len() as u32;
+                    seen.folders.insert(path.clone(), n);
+                    n
+                }
+            };
+            if !seen.trees.contains(&(number, id)) {
+                visit(objects, matcher, seen, id, path, number, found)?;
+            }
+        } else if matcher.is_candidate(path)
+            // git treats a submodule (gitlink) like a folder: `__pycache__/` matches one.
+            && matches!(
+                matcher.verdict_for(path, entry.mode == MODE_GITLINK),
+                Verdict::Forbidden { .. }
+            )
+            && seen.blobs.insert((path.clone(), id))
+        {
+            found.push((path.clone(), entry.mode, id));
+        }
+    }
+    path.truncate(base);
+    Ok(())
+}
+
+/// Paths listed per commit in the human report; the rest are counted.
+const PATHS_SHOWN: usize = 5;
+
+/// The audit for people: the commits, the figures, and the purge command.
+pub fn human(audit: &Audit, policy: &Policy) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let from = if audit.all_refs { "every ref" } else { "HEAD" };
+    let _ = writeln!(
+        out,
+        "pycache-policy audit: {} {} reachable from {from} (policy: {})",
+        audit.num_commits,
+        if audit.num_commits == 1 {
+            "commit"
+        } else {
+            "commits"
+        },
+        policy.origin
+    );
+    if !audit.found() {
+        let _ = writeln!(
+            out,
+            "No commit adds a Python bytecode cache the policy forbids."
+        );
+        return out;
+    }
+    let n = audit.introductions.len();
+    let _ = writeln!(
+        out,
+        "{n} {} brought Python bytecode caches the policy forbids into history:",
+        if n == 1 { "commit" } else { "commits" }
+    );
+    for i in &audit.introductions {
+        let id = i.commit.to_string();
+        let _ = writeln!(out, "  {} {}", crate::report::short_id(&id), i.summary);
+        for p in i.paths.iter().take(PATHS_SHOWN) {
+            let _ = writeln!(out, "      {}", crate::report::display_path(p));
+        }
+        if i.paths.len() > PATHS_SHOWN {
+            let _ = writeln!(out, "      ... and {} more", i.paths.len() - PATHS_SHOWN);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nHistory holds {} distinct cache {} at {} {}, {} in all (uncompressed object size).",
+        audit.num_blobs,
+        if audit.num_blobs == 1 {
+            "blob"
+        } else {
+            "blobs"
+        },
+        audit.paths.len(),
+        if audit.paths.len() == 1 {
+            "path"
+        } else {
+            "paths"
+        },
+        size(audit.blob_bytes)
+    );
+    let kept: Vec<String> = policy.allow.iter().map(|a| a.display_path()).collect();
+    match &audit.purge {
+        Ok(regex) => {
+            let keeping = if kept.is_empty() {
+                String::new()
+            } else {
+                format!(" while keeping {}", kept.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "\nTo purge them from every commit{keeping}, rewrite history with git-filter-repo \
+                 in a fresh clone (every commit id from the first such commit on changes, so \
+                 every clone must be made again):\n  {}",
+                filter_repo::command(regex)
+            );
+        }
+        Err(u) => {
+            let _ = writeln!(
+                out,
+                "\nNo single git filter-repo --path-regex expresses this policy: `{}`: {}.\n\
+                 `pycache-policy audit --format json` lists every path in `paths`; write them \
+                 to a file, one per line, and run `git filter-repo --invert-paths \
+                 --paths-from-file FILE`.",
+                u.pattern, u.reason
+            );
+        }
+    }
+    out
+}
+
+/// The audit as one JSON object:
+///
+/// ```text
+/// { "version": 1, "policy": "<where it came from>",
+///   "walked": { "refs": "HEAD" | "all", "commits": N },
+///   "commits": [ { "id", "summary", "paths": [ ... ] } ],   (newest first)
+///   "paths": [ ... ], "blobs": { "count": N, "bytes": N },
+///   "purge": { "regex": "..." | null, "command": "git filter-repo ..." | null,
+///              "refused": { "pattern", "reason" } | null } }
+/// ```
+pub fn json(audit: &Audit, policy: &Policy) -> String {
+    use serde_json::json;
+    let lossy = |p: &Vec<u8>| String::from_utf8_lossy(p).into_owned();
+    let doc = json!({
+        "version": crate::report::JSON_VERSION,
+        "policy": policy.origin.to_string(),
+        "walked": {
+            "refs": if audit.all_refs { "all" } else { "HEAD" },
+            "commits": audit.num_commits,
+        },
+        "commits": audit.introductions.iter().map(|i| json!({
+            "id": i.commit.to_string(),
+            "summary": i.summary,
+            "paths": i.paths.iter().map(lossy).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "paths": audit.paths.iter().map(lossy).collect::<Vec<_>>(),
+        "blobs": { "count": audit.num_blobs, "bytes": audit.blob_bytes },
+        "purge": {
+            "regex": audit.purge.as_ref().ok(),
+            "command": audit.purge_command(),
+            "refused": audit.purge.as_ref().err().map(|u| json!({
+                "pattern": u.pattern,
+                "reason": u.reason,
+            })),
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("a JSON value always serializes");
+    s.push('\n');
+    s
+}
+
+/// A size for people: bytes, KiB, MiB or GiB, with the exact byte count.
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if bytes < 1024 {
+        return format!("{bytes} {}", if bytes == 1 { "byte" } else { "bytes" });
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {} ({bytes} bytes)", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size(1), "1 byte");
+        assert_eq!(size(1023), "1023 bytes");
+        assert_eq!(size(1536), "1.5 KiB (1536 bytes)");
+        assert_eq!(size(5 << 20), "5.0 MiB (5242880 bytes)");
+    }
+}

@@ -1,0 +1,377 @@
+//! What a CI check judges: revisions resolved the way `git rev-parse` resolves them, the ranges
+//! `BASE..HEAD` and `BASE...HEAD`, the commits in a range, and the conditions under which no
+//! honest verdict is possible.
+//!
+//! The two spellings mean what they mean to `git diff`: `BASE..HEAD` compares BASE's tree with
+//! HEAD's; `BASE...HEAD` compares the merge base of the two with HEAD, which is what a pull
+//! request shows. The commits of either range are those `git rev-list BASE..HEAD` lists:
+//! reachable from HEAD and not from BASE.
+//!
+//! Fail closed: a revision that does not resolve is named; in a shallow clone, a base that is
+//! not there, a merge base beyond the clone's depth, or a range whose commits reach the clone's
+//! cut-off all stop the check with a message that says to fetch more history. None of them ever
+//! turns into an empty range that passes.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use git2::{ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
+
+/// A revision as the user or the CI system named it.
+#[derive(Clone, Copy, Debug)]
+pub struct Rev<'a> {
+    /// The name: a commit id, a branch, a tag, `HEAD~3`, ...
+    pub name: &'a str,
+    /// Where the name came from, when not from the command line (e.g. `pull_request.base.sha`).
+    pub origin: Option<&'a str>,
+}
+
+impl<'a> Rev<'a> {
+    /// A revision named on the command line.
+    pub fn cli(name: &'a str) -> Rev<'a> {
+        Rev { name, origin: None }
+    }
+}
+
+/// A resolved range of commits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Range {
+    /// The range as written (`main...feature`) or as chosen from the CI environment.
+    pub spec: String,
+    /// The base commit.
+    pub base: Oid,
+    /// The head commit.
+    pub head: Oid,
+    /// For `BASE...HEAD`: the merge base, which the head is compared with.
+    pub merge_base: Option<Oid>,
+}
+
+impl Range {
+    /// The commit whose tree the head's tree is compared with.
+    pub fn from(&self) -> Oid {
+        self.merge_base.unwrap_or(self.base)
+    }
+}
+
+/// Why a range or revision cannot be judged.
+#[derive(Debug)]
+pub enum RangeError {
+    /// `--range` got something that is not `BASE..HEAD` or `BASE...HEAD`.
+    BadSpec {
+        /// What was given.
+        spec: String,
+    },
+    /// No object of that name.
+    Unknown {
+        /// The name.
+        rev: String,
+        /// Where the name came from, if not the command line.
+        origin: Option<String>,
+        /// The repository is a shallow clone (so the commit may exist upstream).
+        shallow: bool,
+    },
+    /// The name is ambiguous (an abbreviated id shared by several objects).
+    Ambiguous {
+        /// The name.
+        rev: String,
+    },
+    /// The name resolves to something that is not a commit (or, for `--tree`, not a tree).
+    WrongKind {
+        /// The name.
+        rev: String,
+        /// What it names (`blob`, `tree`, ...).
+        kind: String,
+        /// What was needed (`commit`, `tree`).
+        wanted: &'static str,
+    },
+    /// `BASE...HEAD` where the two have no merge base.
+    NoMergeBase {
+        /// The range.
+        spec: String,
+        /// The repository is a shallow clone (so the merge base may lie beyond its depth).
+        shallow: bool,
+    },
+    /// A commit of the range has parents the shallow clone does not hold.
+    Truncated {
+        /// The range.
+        spec: String,
+        /// The first commit whose parents are missing.
+        commit: Oid,
+    },
+    /// `audit` in a shallow clone, which does not hold the history to audit.
+    ShallowAudit,
+    /// The CI environment does not say what to judge.
+    Ci {
+        /// What is missing or unsupported, and what to do.
+        reason: String,
+    },
+    /// Any other libgit2 failure.
+    Git {
+        /// What was being done.
+        action: &'static str,
+        /// libgit2's error.
+        source: git2::Error,
+    },
+}
+
+/// The advice for a clone that lacks history.
+pub const FETCH_MORE: &str = "fetch the history it needs: with actions/checkout set \
+                              `fetch-depth: 0`; in GitLab CI set the variable `GIT_DEPTH: 0`; \
+                              by hand, `git fetch --unshallow` (or `git fetch --deepen=N`)";
+
+impl fmt::Display for RangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RangeError::BadSpec { spec } => write!(
+                f,
+                "`{spec}` is not a range\n  write BASE..HEAD (compare BASE with HEAD) or \
+                 BASE...HEAD (compare their merge base with HEAD, as a pull request does)"
+            ),
+            RangeError::Unknown {
+                rev,
+                origin,
+                shallow,
+            } => {
+                let from = origin
+                    .as_ref()
+                    .map(|o| format!(" (from {o})"))
+                    .unwrap_or_default();
+                if *shallow {
+                    write!(
+                        f,
+                        "unknown revision `{rev}`{from}: this is a shallow clone, and it does \
+                         not have that commit\n  {FETCH_MORE}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "unknown revision `{rev}`{from}: no commit, branch or tag of that name \
+                         in this repository\n  check the name, or fetch it first (for example \
+                         `git fetch origin {rev}`)"
+                    )
+                }
+            }
+            RangeError::Ambiguous { rev } => write!(
+                f,
+                "ambiguous revision `{rev}`: several objects start with it\n  give more of the \
+                 commit id"
+            ),
+            RangeError::WrongKind { rev, kind, wanted } => {
+                write!(f, "`{rev}` names a {kind}, not a {wanted}")
+            }
+            RangeError::NoMergeBase { spec, shallow } => {
+                if *shallow {
+                    write!(
+                        f,
+                        "cannot find the merge base of `{spec}`: this shallow clone does not \
+                         reach back to it\n  {FETCH_MORE}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "`{spec}` has no merge base: the two commits share no history\n  \
+                         compare their trees directly with BASE..HEAD"
+                    )
+                }
+            }
+            RangeError::Truncated { spec, commit } => write!(
+                f,
+                "cannot judge every commit of `{spec}`: this shallow clone stops at commit \
+                 {commit}, whose parents it does not have\n  {FETCH_MORE}"
+            ),
+            RangeError::ShallowAudit => write!(
+                f,
+                "this is a shallow clone: it does not hold the whole history, so an audit \
+                 would miss caches and blame the oldest commits it has for the rest\n  \
+                 {FETCH_MORE}"
+            ),
+            RangeError::Ci { reason } => write!(
+                f,
+                "cannot tell which commits to judge from the CI environment: {reason}"
+            ),
+            RangeError::Git { action, source } => {
+                write!(f, "cannot {action}: {}", source.message())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RangeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RangeError::Git { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn git(action: &'static str) -> impl FnOnce(git2::Error) -> RangeError {
+    move |source| RangeError::Git { action, source }
+}
+
+/// Splits `BASE..HEAD` or `BASE...HEAD` into its two revisions and whether it is the
+/// merge-base form. An empty side means `HEAD`, as in git.
+pub fn parse(spec: &str) -> Result<(&str, &str, bool), RangeError> {
+    let bad = || RangeError::BadSpec {
+        spec: spec.to_string(),
+    };
+    let (base, head, symmetric) = match spec.split_once("...") {
+        Some((b, h)) => (b, h, true),
+        None => match spec.split_once("..") {
+            Some((b, h)) => (b, h, false),
+            None => return Err(bad()),
+        },
+    };
+    if (base.is_empty() && head.is_empty()) || head.starts_with('.') {
+        return Err(bad());
+    }
+    let base = if base.is_empty() { "HEAD" } else { base };
+    let head = if head.is_empty() { "HEAD" } else { head };
+    Ok((base, head, symmetric))
+}
+
+/// Resolves `base` and `head` into a range; `symmetric` for `BASE...HEAD`.
+pub fn resolve(
+    repo: &Repository,
+    spec: &str,
+    base: Rev<'_>,
+    head: Rev<'_>,
+    symmetric: bool,
+) -> Result<Range, RangeError> {
+    let base_id = commit_id(repo, base)?;
+    let head_id = commit_id(repo, head)?;
+    let merge_base = if symmetric {
+        match repo.merge_base(base_id, head_id) {
+            Ok(id) => Some(id),
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                return Err(RangeError::NoMergeBase {
+                    spec: spec.to_string(),
+                    shallow: repo.is_shallow(),
+                });
+            }
+            Err(e) => return Err(git("find the merge base")(e)),
+        }
+    } else {
+        None
+    };
+    Ok(Range {
+        spec: spec.to_string(),
+        base: base_id,
+        head: head_id,
+        merge_base,
+    })
+}
+
+/// The commit `rev` names (a tag is peeled to its commit).
+pub fn commit_id(repo: &Repository, rev: Rev<'_>) -> Result<Oid, RangeError> {
+    let object = lookup(repo, rev)?;
+    match object.peel(ObjectType::Commit) {
+        Ok(c) => Ok(c.id()),
+        Err(_) => Err(RangeError::WrongKind {
+            rev: rev.name.to_string(),
+            kind: kind_name(object.kind()),
+            wanted: "commit",
+        }),
+    }
+}
+
+/// The tree `rev` names (a commit's or a tag's tree, or a tree itself), and the commit when
+/// `rev` names one.
+pub fn tree<'r>(repo: &'r Repository, rev: Rev<'_>) -> Result<(Option<Oid>, Tree<'r>), RangeError> {
+    let object = lookup(repo, rev)?;
+    let commit = object.peel(ObjectType::Commit).ok().map(|c| c.id());
+    match object.peel_to_tree() {
+        Ok(t) => Ok((commit, t)),
+        Err(_) => Err(RangeError::WrongKind {
+            rev: rev.name.to_string(),
+            kind: kind_name(object.kind()),
+            wanted: "tree",
+        }),
+    }
+}
+
+fn kind_name(kind: Option<ObjectType>) -> String {
+    kind.map_or("object of unknown kind".to_string(), |k| {
+        k.str().to_string()
+    })
+}
+
+fn lookup<'r>(repo: &'r Repository, rev: Rev<'_>) -> Result<git2::Object<'r>, RangeError> {
+    // A CI system may hand over an all-zero id (no such commit): name it rather than guess.
+    repo.revparse_single(rev.name).map_err(|e| match e.code() {
+        ErrorCode::Ambiguous => RangeError::Ambiguous {
+            rev: rev.name.to_string(),
+        },
+        _ => RangeError::Unknown {
+            rev: rev.name.to_string(),
+            origin: rev.origin.map(str::to_string),
+            shallow: repo.is_shallow(),
+        },
+    })
+}
+
+/// The commits of `range`, as `git rev-list --topo-order --reverse BASE..HEAD` lists them:
+/// reachable from the head and not from the base, parents before children.
+///
+/// In a shallow clone, a commit of the range whose parents were cut off cannot be judged
+/// against them: that is an error, never a root commit in disguise.
+pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, RangeError> {
+    let boundary = shallow_boundary(repo);
+    let mut walk = repo.revwalk().map_err(git("walk the range"))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(git("walk the range"))?;
+    walk.push(range.head).map_err(git("walk the range"))?;
+    walk.hide(range.base).map_err(git("walk the range"))?;
+    let mut out = Vec::new();
+    for id in walk {
+        let id = id.map_err(|e| match e.code() {
+            ErrorCode::NotFound if repo.is_shallow() => RangeError::Truncated {
+                spec: range.spec.clone(),
+                commit: range.head,
+            },
+            _ => git("walk the range")(e),
+        })?;
+        if boundary.contains(&id) {
+            return Err(RangeError::Truncated {
+                spec: range.spec.clone(),
+                commit: id,
+            });
+        }
+        out.push(id);
+    }
+    Ok(out)
+}
+
+/// The commits a shallow clone cut off from their parents (the `shallow` file).
+pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    let text = std::fs::read_to_string(repo.commondir().join("shallow")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs() {
+        assert_eq!(parse("a..b").unwrap(), ("a", "b", false));
+        assert_eq!(parse("a...b").unwrap(), ("a", "b", true));
+        assert_eq!(parse("a..").unwrap(), ("a", "HEAD", false));
+        assert_eq!(parse("...b").unwrap(), ("HEAD", "b", true));
+        assert_eq!(
+            parse("origin/main...HEAD~2").unwrap(),
+            ("origin/main", "HEAD~2", true)
+        );
+        for bad in ["a", "..", "...", "a....b", ""] {
+            assert!(
+                matches!(parse(bad), Err(RangeError::BadSpec { .. })),
+                "{bad}"
+            );
+        }
+    }
+}

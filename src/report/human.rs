@@ -1,0 +1,186 @@
+//! The report for people: caches grouped by folder (or, when commits were judged one by one, by
+//! the commit that added them), then the other findings, then the commands that fix them.
+//! Colour (only when asked for: the binary asks on a terminal without `NO_COLOR`) marks the
+//! verdicts; the text is the same without it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{Render, Report, Subject, display_path, findings_of, fix_text, plural, short_id};
+use crate::finding::{Code, Finding, Severity};
+
+/// The human renderer.
+pub(super) struct Human {
+    pub(super) color: bool,
+}
+
+const RED: &str = "\x1b[1;31m";
+const YELLOW: &str = "\x1b[1;33m";
+const GREEN: &str = "\x1b[32m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+impl Human {
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn label(&self, severity: Severity, code: Code) -> String {
+        let style = match severity {
+            Severity::Error => RED,
+            Severity::Warning => YELLOW,
+        };
+        self.paint(style, &format!("{}[{code}]", severity.as_str()))
+    }
+}
+
+impl Render for Human {
+    fn render(&self, report: &Report<'_>) -> String {
+        let Report {
+            outcome,
+            policy,
+            subject,
+        } = *report;
+        let where_ = subject.where_();
+        let mut out = String::new();
+        if report.num_errors() == 0 {
+            let judged = match subject {
+                Subject::Range {
+                    each_commit: true,
+                    commits,
+                    ..
+                } => format!(
+                    "; {} {} judged one by one",
+                    commits.len(),
+                    plural(commits.len(), "commit", "commits")
+                ),
+                _ => String::new(),
+            };
+            let line = format!(
+                "pycache-policy: no forbidden caches {where_} (policy: {}{judged})",
+                policy.origin
+            );
+            let _ = writeln!(out, "{}", self.paint(GREEN, &line));
+        }
+
+        let caches: Vec<&Finding> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::TrackedCache)
+            .collect();
+        let by_commit = caches.iter().any(|f| f.commit.is_some());
+        if by_commit {
+            self.caches_by_commit(&mut out, report, &caches);
+        } else if !caches.is_empty() {
+            self.caches_by_folder(&mut out, &where_, &caches);
+        }
+        for f in outcome
+            .findings
+            .iter()
+            .filter(|f| f.code != Code::TrackedCache)
+        {
+            let _ = writeln!(out, "{}: {}", self.label(f.severity, f.code), f.message);
+        }
+        let fixes = fix_text(report);
+        if !fixes.is_empty() {
+            out.push('\n');
+        }
+        for line in fixes.iter().flat_map(|fix| fix.lines()) {
+            // What to run or write (indented) stands out.
+            if line.starts_with("  ") {
+                let _ = writeln!(out, "{}", self.paint(BOLD, line));
+            } else {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        out
+    }
+}
+
+impl Human {
+    fn caches_by_folder(&self, out: &mut String, where_: &str, caches: &[&Finding]) {
+        let mut groups: BTreeMap<&[u8], Vec<&Finding>> = BTreeMap::new();
+        for f in caches {
+            groups.entry(&f.folder).or_default().push(f);
+        }
+        let _ = writeln!(
+            out,
+            "{}: {} Python bytecode cache {} {where_}, in {} {}",
+            self.label(Severity::Error, Code::TrackedCache),
+            caches.len(),
+            plural(caches.len(), "file is", "files are"),
+            groups.len(),
+            plural(groups.len(), "folder", "folders"),
+        );
+        for (folder, files) in &groups {
+            let mut rules: Vec<&str> = files.iter().map(|f| f.rule.as_str()).collect();
+            rules.dedup();
+            let folder = if folder.is_empty() {
+                "(repository root)".to_string()
+            } else {
+                format!("{}/", display_path(folder))
+            };
+            let _ = writeln!(
+                out,
+                "  {folder} ({} {}, forbidden by {})",
+                files.len(),
+                plural(files.len(), "file", "files"),
+                rules
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            for f in files {
+                let _ = writeln!(out, "      {}", display_path(&f.path));
+            }
+        }
+    }
+
+    fn caches_by_commit(&self, out: &mut String, report: &Report<'_>, caches: &[&Finding]) {
+        let mut commits: Vec<&str> = Vec::new();
+        for f in caches {
+            if let Some(c) = f.commit.as_deref()
+                && !commits.contains(&c)
+            {
+                commits.push(c);
+            }
+        }
+        let spec = match report.subject {
+            Subject::Range { spec, .. } => spec.as_str(),
+            _ => "the range",
+        };
+        let _ = writeln!(
+            out,
+            "{}: {} Python bytecode {} added by {} {} of {spec}",
+            self.label(Severity::Error, Code::TrackedCache),
+            caches.len(),
+            plural(caches.len(), "cache file is", "cache files are"),
+            commits.len(),
+            plural(commits.len(), "commit", "commits"),
+        );
+        for id in commits {
+            let summary = report
+                .subject
+                .commit(id)
+                .map(|c| c.summary.as_str())
+                .unwrap_or_default();
+            let _ = writeln!(out, "  commit {} {summary}", short_id(id));
+            for f in findings_of(report.outcome, Some(id))
+                .into_iter()
+                .filter(|f| f.code == Code::TrackedCache)
+            {
+                let _ = writeln!(
+                    out,
+                    "      {} (forbidden by `{}`)",
+                    display_path(&f.path),
+                    f.rule
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! The checks of committed history, for CI: `check --tree REV` (every path of a commit's tree),
+//! `check --range BASE..HEAD` (the paths the range adds or changes) and `--each-commit` (the
+//! paths each commit of the range adds or changes, so that a cache added and later deleted is
+//! still caught: it stays in history when the branch is merged without squashing).
+//!
+//! Paths come from [`crate::diff`], which skips identical subtrees by id, and are judged by the
+//! same [`Matcher`] and into the same findings as the staged check:
+//! - `tracked-cache` for every forbidden path added or changed (a rename is an addition at the
+//!   new path, so a cache renamed into a kept folder is allowed, and one renamed out is not);
+//! - `allowlist-missing-readme` for a kept folder that the change touches (or whose README it
+//!   deletes) and that has no README in the judged tree.
+//!
+//! A commit is judged against its first parent, a root commit against the empty tree. A merge
+//! commit is judged by what the merge itself brings in: the paths whose entry differs from every
+//! parent (what `git log -c` shows), so merging the target branch into a pull request does not
+//! blame the pull request for the target's files.
+//!
+//! Not judged here: the ignore side (whether `.gitignore` keeps caches out). It reads the
+//! working tree's `.gitignore` files, which need not match the judged commits; run
+//! `check --all` in a checkout for it. Trees are read as committed: no working tree, index or
+//! `GIT_INDEX_FILE` is involved, so these checks work in a bare repository.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository, Tree};
+
+use crate::check::{Outcome, as_path, missing_readme, tracked_cache};
+use crate::diff::Objects;
+use crate::error::Error;
+use crate::finding::{Code, Finding};
+use crate::matcher::{Matcher, Verdict};
+use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, Problem};
+use crate::range::{self, Range, Rev};
+use crate::report::{CommitInfo, Subject, short_id};
+
+const MODE_TREE: i32 = 0o040000;
+const MODE_GITLINK: u32 = 0o160000;
+
+/// Judges every path of the tree `rev` names.
+pub fn check_tree(
+    repo: &Repository,
+    policy: &Policy,
+    matcher: &Matcher,
+    ignore_case: bool,
+    rev: &str,
+) -> Result<(Outcome, Subject), Error> {
+    let (commit, tree) = range::tree(repo, Rev::cli(rev))?;
+    let objects = Objects::new(repo).map_err(|source| Error::Git {
+        action: "open the object database",
+        source,
+    })?;
+    let mut judge = Judge::new(repo, &objects, policy, matcher);
+    judge.change(&[], tree.id(), None)?;
+    let mut findings = judge.findings;
+    for f in &mut findings {
+        f.message = format!(
+            "Python bytecode cache is tracked in {rev} (forbidden by `{}`)",
+            f.rule
+        );
+    }
+    findings.extend(readme_findings(
+        repo,
+        policy,
+        None,
+        &tree,
+        &judge.kept_touched,
+        ignore_case,
+    ));
+    sort_by_path(&mut findings);
+    let untrack = untrack_paths(&objects, matcher, &tree, &findings);
+    let subject = Subject::Tree {
+        rev: rev.to_string(),
+        commit: commit.map(|c| c.to_string()),
+        tree: tree.id().to_string(),
+    };
+    Ok((Outcome { findings, untrack }, subject))
+}
+
+/// Judges what `range` adds or changes: the difference between its start and its head, or,
+/// with `each_commit`, every commit of it.
+pub fn check_range(
+    repo: &Repository,
+    policy: &Policy,
+    matcher: &Matcher,
+    ignore_case: bool,
+    range: &Range,
+    each_commit: bool,
+) -> Result<(Outcome, Subject), Error> {
+    let git_err = |action| move |e| Error::Git { action, source: e };
+    let head = repo
+        .find_commit(range.head)
+        .and_then(|c| c.tree())
+        .map_err(git_err("read the head commit's tree"))?;
+    let from = repo
+        .find_commit(range.from())
+        .and_then(|c| c.tree())
+        .map_err(git_err("read the base commit's tree"))?;
+
+    // The whole range: its caches (unless judged commit by commit), and which kept folders it
+    // touches.
+    let objects = Objects::new(repo).map_err(git_err("open the object database"))?;
+    let mut whole = Judge::new(repo, &objects, policy, matcher);
+    // Commit by commit, the whole range only tells which kept folders it touches.
+    let readme_rule = policy.allow.iter().any(|a| a.require_readme);
+    if !each_commit || readme_rule {
+        whole.change(&[from.id()], head.id(), None)?;
+    }
+    let mut findings = Vec::new();
+    let mut commits = Vec::new();
+    if each_commit {
+        let ids = range::commits(repo, range)?;
+        let mut each = Judge::new(repo, &objects, policy, matcher);
+        for id in ids {
+            let header = objects
+                .commit(id)
+                .map_err(git_err("read a commit of the range"))?;
+            let parents = header
+                .parents
+                .iter()
+                .map(|&p| objects.commit(p).map(|h| h.tree))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(git_err("read a parent commit"))?;
+            let before = each.findings.len();
+            each.change(&parents, header.tree, Some(id))?;
+            let full = id.to_string();
+            let short = short_id(&full);
+            for f in &mut each.findings[before..] {
+                f.message = format!(
+                    "Python bytecode cache added or changed by commit {short} (forbidden by `{}`)",
+                    f.rule
+                );
+            }
+            commits.push(CommitInfo {
+                id: id.to_string(),
+                summary: objects
+                    .summary(id)
+                    .map_err(git_err("read a commit of the range"))?,
+            });
+        }
+        // Commit order, then path.
+        let order = |f: &Finding| {
+            commits
+                .iter()
+                .position(|c| Some(&c.id) == f.commit.as_ref())
+        };
+        each.findings
+            .sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.path.cmp(&b.path)));
+        findings.extend(each.findings);
+    } else {
+        for f in &mut whole.findings {
+            f.message = format!(
+                "Python bytecode cache added or changed by {} (forbidden by `{}`)",
+                range.spec, f.rule
+            );
+        }
+        findings.append(&mut whole.findings);
+        sort_by_path(&mut findings);
+    }
+    // Kept folders are a rule about the result, so they are judged once, on the head's tree.
+    let mut readmes = readme_findings(
+        repo,
+        policy,
+        Some(&from),
+        &head,
+        &whole.kept_touched,
+        ignore_case,
+    );
+    sort_by_path(&mut readmes);
+    findings.extend(readmes);
+    let untrack = untrack_paths(&objects, matcher, &head, &findings);
+    let subject = Subject::Range {
+        spec: range.spec.clone(),
+        base: range.base.to_string(),
+        head: range.head.to_string(),
+        merge_base: range.merge_base.map(|m| m.to_string()),
+        each_commit,
+        commits,
+        chosen_by: None,
+    };
+    Ok((Outcome { findings, untrack }, subject))
+}
+
+/// The policy committed in `tree`, for a repository without a working tree: its
+/// `pycache-policy.toml`, else the `[tool.pycache-policy]` table of its `pyproject.toml`, else the
+/// defaults. `label` names the tree in messages (`HEAD:pycache-policy.toml:3:1: ...`).
+pub fn policy_from_tree(repo: &Repository, tree: &Tree<'_>, label: &str) -> Result<Policy, Error> {
+    let read = |name: &str| -> Result<Option<(String, PathBuf)>, Error> {
+        let Ok(entry) = tree.get_path(Path::new(name)) else {
+            return Ok(None);
+        };
+        let origin = PathBuf::from(format!("{label}:{name}"));
+        let blob = repo.find_blob(entry.id()).map_err(|source| Error::Git {
+            action: "read the committed policy file",
+            source,
+        })?;
+        match String::from_utf8(blob.content().to_vec()) {
+            Ok(text) => Ok(Some((text, origin))),
+            Err(_) => Err(Error::Policy(PolicyError {
+                origin: Origin::File(origin),
+                problems: vec![Problem {
+                    line: 0,
+                    column: 0,
+                    message: "the policy file is not valid UTF-8 (TOML must be UTF-8)".into(),
+                }],
+            })),
+        }
+    };
+    if let Some((text, origin)) = read(POLICY_FILE)? {
+        return Ok(Policy::from_toml(&text, Origin::File(origin))?);
+    }
+    if let Some((text, origin)) = read("pyproject.toml")? {
+        return Ok(Policy::from_pyproject(&text, origin)?);
+    }
+    Ok(Policy::defaults())
+}
+
+fn sort_by_path(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
+}
+
+/// Judges changes between trees, collecting findings.
+struct Judge<'a> {
+    repo: &'a Repository,
+    objects: &'a Objects<'a>,
+    policy: &'a Policy,
+    matcher: &'a Matcher,
+    findings: Vec<Finding>,
+    /// Per allow entry: whether a judged path falls in it.
+    kept_touched: Vec<bool>,
+}
+
+impl<'a> Judge<'a> {
+    fn new(
+        repo: &'a Repository,
+        objects: &'a Objects<'a>,
+        policy: &'a Policy,
+        matcher: &'a Matcher,
+    ) -> Judge<'a> {
+        Judge {
+            repo,
+            objects,
+            policy,
+            matcher,
+            findings: Vec::new(),
+            kept_touched: vec![false; policy.allow.len()],
+        }
+    }
+
+    /// Judges what `new` adds or changes relative to `parents` (all of them, for a merge; none
+    /// for a root commit or a whole tree).
+    fn change(&mut self, parents: &[Oid], new: Oid, commit: Option<Oid>) -> Result<(), Error> {
+        let git = |action| move |source| Error::Git { action, source };
+        let mut candidates = Vec::new();
+        let matcher = self.matcher;
+        self.objects
+            .added_or_modified(parents.first().copied(), new, &mut |path, mode, id| {
+                if matcher.is_candidate(path) {
+                    candidates.push((path.to_vec(), mode, id));
+                }
+            })
+            .map_err(git("compare two trees"))?;
+        let parents: Vec<Tree<'_>> = match candidates.is_empty() {
+            true => Vec::new(),
+            false => parents
+                .iter()
+                .skip(1)
+                .map(|&t| self.repo.find_tree(t))
+                .collect::<Result<_, _>>()
+                .map_err(git("read a parent commit's tree"))?,
+        };
+        for (path, mode, id) in candidates {
+            // A merge brings in only what differs from every parent.
+            if parents.iter().any(|p| entry_is(p, &path, mode, id)) {
+                continue;
+            }
+            // git treats a submodule (gitlink) like a folder: `__pycache__/` matches one.
+            match self.matcher.verdict_for(&path, mode == MODE_GITLINK) {
+                Verdict::NotCache => {}
+                Verdict::Forbidden { pattern, excluded } => {
+                    let mut f = tracked_cache(&path, pattern, excluded);
+                    f.commit = commit.map(|c| c.to_string());
+                    self.findings.push(f);
+                }
+                Verdict::Allowed { entry, .. } => {
+                    if let Some(i) = self.policy.allow.iter().position(|a| a == entry) {
+                        self.kept_touched[i] = true;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `tree` has exactly this entry at `path`.
+fn entry_is(tree: &Tree<'_>, path: &[u8], mode: u32, id: Oid) -> bool {
+    // Tree entries are compared byte for byte, whatever core.ignorecase says, as git does.
+    match tree.get_path(as_path(path)) {
+        Ok(e) => e.id() == id && e.filemode() as u32 == mode,
+        Err(_) => false,
+    }
+}
+
+/// `allowlist-missing-readme` for each kept folder that needs a README, is in `new`, and either
+/// was touched or lost a README it had in `old`, and has no README in `new`.
+fn readme_findings(
+    repo: &Repository,
+    policy: &Policy,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+    touched: &[bool],
+    ignore_case: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (kept, &touched) in policy.allow.iter().zip(touched) {
+        if !kept.require_readme || find(repo, new, kept.path.as_bytes(), ignore_case).is_none() {
+            continue;
+        }
+        let has_readme = |tree: &Tree<'_>| {
+            kept.readme_candidates().iter().any(|c| {
+                find(repo, tree, c.as_bytes(), ignore_case).is_some_and(|mode| mode != MODE_TREE)
+            })
+        };
+        let relevant = touched || old.is_some_and(has_readme);
+        if relevant && !has_readme(new) {
+            out.push(missing_readme(kept));
+        }
+    }
+    out
+}
+
+/// The mode of the entry at `path` in `tree`, if any; under `core.ignorecase` the names are
+/// compared ignoring ASCII case, as the policy's paths are.
+fn find(repo: &Repository, tree: &Tree<'_>, path: &[u8], ignore_case: bool) -> Option<i32> {
+    if !ignore_case {
+        return tree.get_path(as_path(path)).ok().map(|e| e.filemode());
+    }
+    let mut current = tree.clone();
+    let mut parts = path.split(|&b| b == b'/').peekable();
+    while let Some(part) = parts.next() {
+        let (mode, id) = current
+            .iter()
+            .find(|e| e.name_bytes().eq_ignore_ascii_case(part))
+            .map(|e| (e.filemode(), e.id()))?;
+        if parts.peek().is_none() {
+            return Some(mode);
+        }
+        if mode != MODE_TREE {
+            return None;
+        }
+        current = repo.find_tree(id).ok()?;
+    }
+    None
+}
+
+/// The paths to pass to `git rm -r --cached --` on the judged tree: a cache folder as a whole
+/// when everything in it is forbidden, else each forbidden path still in the tree. (A cache
+/// that a later commit deleted is not in the tree: only rewriting history removes it.)
+fn untrack_paths(
+    objects: &Objects<'_>,
+    matcher: &Matcher,
+    tree: &Tree<'_>,
+    findings: &[Finding],
+) -> Vec<Vec<u8>> {
+    let mut out = BTreeSet::new();
+    for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
+        if tree.get_path(as_path(&f.path)).is_err() {
+            continue;
+        }
+        let is_cache_folder = matches!(
+            matcher.verdict(&f.path),
+            Verdict::Forbidden { excluded, .. } if excluded < f.path.len()
+        );
+        let whole = is_cache_folder && all_forbidden(objects, matcher, tree, &f.folder);
+        out.insert(if whole {
+            f.folder.clone()
+        } else {
+            f.path.clone()
+        });
+    }
+    out.into_iter().collect()
+}
+
+/// Whether every file under `folder` in `tree` is forbidden.
+fn all_forbidden(objects: &Objects<'_>, matcher: &Matcher, tree: &Tree<'_>, folder: &[u8]) -> bool {
+    let Ok(entry) = tree.get_path(as_path(folder)) else {
+        return false;
+    };
+    let mut all = true;
+    let mut prefix = folder.to_vec();
+    prefix.push(b'/');
+    let walked = objects.added_or_modified(None, entry.id(), &mut |path, _, _| {
+        let mut full = prefix.clone();
+        full.extend_from_slice(path);
+        all &= matches!(matcher.verdict(&full), Verdict::Forbidden { .. });
+    });
+    walked.is_ok() && all
+}
