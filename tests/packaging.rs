@@ -219,7 +219,7 @@ fn readme_install_commands_work_offline_from_the_wheel() {
     assert_eq!(commands.len(), 3, "{}", block.at());
     for command in commands {
         let dir = scratch(&format!("install-{}", command.split(' ').next().unwrap()));
-        let tools_bin = venv().map(|v| v.join("bin")).unwrap_or_default();
+        let tools_bin = venv().join("bin");
         let (mut cmd, installed) = match command.split(' ').next().unwrap() {
             "pip" => {
                 let bin = new_venv(&dir.join("venv"));
@@ -324,14 +324,12 @@ fn pre_commit(dir: &Path) -> Command {
     cmd.current_dir(dir)
         .env("PRE_COMMIT_HOME", pre_commit_home())
         .env("CARGO_TARGET_DIR", target_dir());
-    if let Some(venv) = venv() {
-        let path = format!(
-            "{}:{}",
-            venv.join("bin").display(),
-            std::env::var("PATH").unwrap()
-        );
-        cmd.env("PATH", path);
-    }
+    let path = format!(
+        "{}:{}",
+        venv().join("bin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    cmd.env("PATH", path);
     cmd
 }
 
@@ -451,11 +449,11 @@ fn readme_pre_commit_config_refuses_a_real_commit() {
 /// The `PATH` git commits with while pre-commit's hook runs: cargo too, since the first run
 /// may build.
 fn pre_commit_path() -> String {
-    let mut path = std::env::var("PATH").unwrap();
-    if let Some(venv) = venv() {
-        path = format!("{}:{path}", venv.join("bin").display());
-    }
-    path
+    format!(
+        "{}:{}",
+        venv().join("bin").display(),
+        std::env::var("PATH").unwrap()
+    )
 }
 
 /// The README's config for users without Rust: pre-commit installs the package from the index
@@ -490,7 +488,7 @@ fn readme_pre_commit_wheel_config_needs_no_rust() {
     repo.write(".pre-commit-config.yaml", config.as_bytes());
     repo.git(&["add", ".pre-commit-config.yaml"]);
     repo.commit("use pre-commit");
-    let tools_bin = venv().map(|v| v.join("bin")).unwrap_or_default();
+    let tools_bin = venv().join("bin");
     let path = path_without_rust(&[&tools_bin]);
     let home = scratch("pre-commit-home-wheel");
     let mut install = with_path(tool("pre-commit"), repo.path(), &path);
