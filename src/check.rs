@@ -13,7 +13,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use git2::{ObjectType, Oid, Tree, TreeWalkMode, TreeWalkResult};
+use git2::{Oid, Tree};
 
 use crate::error::Error;
 use crate::excludes::{Excludes, Verdict as GitVerdict};
@@ -208,22 +208,7 @@ impl Judge<'_> {
             return Ok(());
         }
         let oid = Oid::from_bytes(oid).map_err(Error::git("read a sparse directory's id"))?;
-        let tree = repo
-            .git
-            .find_tree(oid)
-            .map_err(Error::git("read a sparse directory's tree"))?;
-        let mut files = Vec::new();
-        tree.walk(TreeWalkMode::PreOrder, |root, item| {
-            if item.kind() == Some(ObjectType::Blob) {
-                let mut path = dir.to_vec();
-                path.push(b'/');
-                path.extend_from_slice(root.as_bytes());
-                path.extend_from_slice(item.name_bytes());
-                files.push((path, item.filemode() as u32, item.id()));
-            }
-            TreeWalkResult::Ok
-        })
-        .map_err(Error::git("walk a sparse directory"))?;
+        let files = repo.files_in_tree(dir, oid)?;
         for (path, mode, id) in files {
             let verdict = self.matcher.verdict(&path);
             if verdict != Verdict::NotCache

@@ -117,6 +117,33 @@ impl Repo {
             .is_some_and(|name| name.as_encoded_bytes().ends_with(b".lock"))
     }
 
+    /// The files of the tree `oid`, standing at the folder `dir` (repository-relative, without
+    /// a trailing `/`): each as its path, mode and blob id. This is how a sparse index's
+    /// directory entries, which stand for whole trees, are judged.
+    pub fn files_in_tree(
+        &self,
+        dir: &[u8],
+        oid: git2::Oid,
+    ) -> Result<Vec<(Vec<u8>, u32, git2::Oid)>, Error> {
+        let tree = self
+            .git
+            .find_tree(oid)
+            .map_err(Error::git("read a sparse directory's tree"))?;
+        let mut files = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |root, item| {
+            if item.kind() == Some(git2::ObjectType::Blob) {
+                let mut path = dir.to_vec();
+                path.push(b'/');
+                path.extend_from_slice(root.as_bytes());
+                path.extend_from_slice(item.name_bytes());
+                files.push((path, item.filemode() as u32, item.id()));
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(Error::git("walk a sparse directory"))?;
+        Ok(files)
+    }
+
     /// Bytes in an object id: 32 in a SHA-256 repository, else 20.
     pub fn oid_len(&self) -> usize {
         let format = self

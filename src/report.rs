@@ -280,7 +280,7 @@ fn fix_text(report: &Report<'_>) -> Vec<String> {
     }
     if !out.is_empty() {
         out.push(format!(
-            "To keep them out for good, have these lines in .gitignore:\n  {}",
+            "To keep them out for good, have these lines in .gitignore (`pycache-policy gitignore` adds them):\n  {}",
             positive_patterns(report.policy).join("\n  ")
         ));
     }

@@ -24,7 +24,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::Path;
 
-use git2::{ObjectType, Oid, Tree, TreeWalkMode, TreeWalkResult};
+use git2::{ObjectType, Oid, Tree};
 
 use crate::check::Scope;
 use crate::error::Error;
@@ -516,28 +516,13 @@ impl Staged<'_> {
 
     /// Adds the files of the tree `oid`, which is at `dir`, to `out`.
     fn walk(&self, dir: &[u8], oid: Oid, out: &mut Vec<(Vec<u8>, Blob)>) -> Result<(), Error> {
-        let tree = self
-            .repo
-            .git
-            .find_tree(oid)
-            .map_err(Error::git("read a sparse directory's tree"))?;
-        tree.walk(TreeWalkMode::PreOrder, |root, item| {
-            if item.kind() == Some(ObjectType::Blob) {
-                let mut path = dir.to_vec();
-                path.push(b'/');
-                path.extend_from_slice(root.as_bytes());
-                path.extend_from_slice(item.name_bytes());
-                out.push((
-                    path,
-                    Blob {
-                        oid: item.id(),
-                        mode: item.filemode() as u32,
-                    },
-                ));
-            }
-            TreeWalkResult::Ok
-        })
-        .map_err(Error::git("walk a sparse directory"))
+        let files = self.repo.files_in_tree(dir, oid)?;
+        out.extend(
+            files
+                .into_iter()
+                .map(|(path, mode, oid)| (path, Blob { oid, mode })),
+        );
+        Ok(())
     }
 
     /// The sparse-directory entry holding `path`, as its tree and the rest of the path.
