@@ -6,8 +6,6 @@ mod common;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
-use std::process::Stdio;
 
 use common::{TEACHING_POLICY, TestRepo, hermetic};
 use pycache_policy::matcher::{Matcher, Verdict};
@@ -122,23 +120,15 @@ fn audit_json(repo: &TestRepo, args: &[&str]) -> serde_json::Value {
 fn forbidden_by_git(repo: &TestRepo, paths: &BTreeSet<String>) -> BTreeSet<String> {
     let excludes = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(excludes.path(), "__pycache__/\n*.py[co]\n*$py.class\n").unwrap();
-    let mut child = hermetic("git")
-        .arg("-c")
-        .arg(format!("core.excludesFile={}", excludes.path().display()))
-        .args(["check-ignore", "--no-index", "--stdin"])
-        .current_dir(repo.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input: String = paths.iter().map(|p| format!("{p}\n")).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(
+        hermetic("git")
+            .arg("-c")
+            .arg(format!("core.excludesFile={}", excludes.path().display()))
+            .args(["check-ignore", "--no-index", "--stdin"])
+            .current_dir(repo.path()),
+        input,
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -176,21 +166,13 @@ fn git_answer(repo: &TestRepo, revs: &[&str]) -> (BTreeMap<String, BTreeSet<Stri
         }
     }
     let blobs: BTreeSet<String> = seen.into_iter().map(|(_, b)| b).collect();
-    let mut child = hermetic("git")
-        .args(["cat-file", "--batch-check=%(objectsize)"])
-        .current_dir(repo.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input: String = blobs.iter().map(|b| format!("{b}\n")).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(
+        hermetic("git")
+            .args(["cat-file", "--batch-check=%(objectsize)"])
+            .current_dir(repo.path()),
+        input,
+    );
     let size = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -505,20 +487,10 @@ fn python_search(regex: &str, paths: &[Vec<u8>]) -> Vec<bool> {
         input.push_str(&hex(p));
     }
     input.push('\n');
-    let mut child = hermetic(common::tools::python(&[]))
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(
+        hermetic(common::tools::python(&[])).args(["-c", script]),
+        input,
+    );
     assert!(
         out.status.success(),
         "{}",

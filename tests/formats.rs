@@ -251,21 +251,10 @@ fn junit_is_well_formed_xml() {
                   print(suite.get('tests'), suite.get('failures'))\n\
                   for case in suite.iter('testcase'):\n    \
                       print(case.get('name'))\n";
-    let mut child = hermetic(common::tools::python(&[]))
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(xml.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(
+        hermetic(common::tools::python(&[])).args(["-c", script]),
+        xml.as_bytes(),
+    );
     assert!(
         out.status.success(),
         "{}\n{xml}",

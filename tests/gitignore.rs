@@ -2,9 +2,6 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::process::Stdio;
-
 use common::{TEACHING_POLICY, TestRepo, hermetic, warning_list};
 
 const PYC: &[u8] = b"\xcb\r\r\n\0\0\0\0fake bytecode";
@@ -14,21 +11,16 @@ const TEMPLATE: &str = "# Byte-compiled / optimized / DLL files\n__pycache__/\n*
 
 /// git's verdict for each path: `Some("source:line:pattern")` when ignored, `None` when not.
 fn git_check_ignore(repo: &TestRepo, paths: &[&str]) -> Vec<Option<String>> {
-    let mut child = hermetic("git")
-        .args(["check-ignore", "--no-index", "-v", "-n", "-z", "--stdin"])
-        .current_dir(repo.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for p in paths {
-            stdin.write_all(p.as_bytes()).unwrap();
-            stdin.write_all(b"\0").unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
+    let input: Vec<u8> = paths
+        .iter()
+        .flat_map(|p| [p.as_bytes(), b"\0"].concat())
+        .collect();
+    let out = common::output_with_stdin(
+        hermetic("git")
+            .args(["check-ignore", "--no-index", "-v", "-n", "-z", "--stdin"])
+            .current_dir(repo.path()),
+        input,
+    );
     let fields: Vec<String> = out
         .stdout
         .split(|&b| b == 0)

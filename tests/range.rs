@@ -54,23 +54,14 @@ fn git_ignored<'a>(repo: &TestRepo, paths: impl Iterator<Item = &'a str>) -> Vec
     let excludes = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(excludes.path(), DEFAULT_PATTERNS).unwrap();
     let input: String = paths.map(|p| format!("{p}\n")).collect();
-    let mut child = hermetic("git")
-        .args(["-c"])
-        .arg(format!("core.excludesFile={}", excludes.path().display()))
-        .args(["check-ignore", "--no-index", "--stdin"])
-        .current_dir(repo.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::output_with_stdin(
+        hermetic("git")
+            .args(["-c"])
+            .arg(format!("core.excludesFile={}", excludes.path().display()))
+            .args(["check-ignore", "--no-index", "--stdin"])
+            .current_dir(repo.path()),
+        input,
+    );
     let mut v: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()

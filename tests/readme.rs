@@ -9,10 +9,8 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::Stdio;
 
 use common::readme;
 use common::{Run, TestRepo, hermetic};
@@ -228,17 +226,14 @@ schema = json.load(open(sys.argv[1]))
 for doc in json.load(sys.stdin):
     jsonschema.validate(tomllib.loads(doc), schema)
 "#;
-    let mut child = hermetic(python)
-        .args(["-c", script])
-        .arg(root().join("pycache-policy.schema.json"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = serde_json::to_vec(&docs).unwrap();
-    child.stdin.take().unwrap().write_all(&input).unwrap();
-    let run: Run = child.wait_with_output().unwrap().into();
+    let run: Run = common::output_with_stdin(
+        hermetic(python)
+            .args(["-c", script])
+            .arg(root().join("pycache-policy.schema.json")),
+        input,
+    )
+    .into();
     run.expect(0);
     // The directive points at the schema this repository ships.
     let directive = format!(

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::Stdio;
 
 use common::tools::python;
 use common::{Run, hermetic};
@@ -64,17 +62,14 @@ print(json.dumps(out))
     let python = python(&["jsonschema", "tomllib"]);
     let schema_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(schema_file.path(), tool_schema()).unwrap();
-    let mut child = hermetic(python)
-        .args(["-c", SCRIPT])
-        .arg(schema_file.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = serde_json::to_vec(docs).unwrap();
-    child.stdin.take().unwrap().write_all(&input).unwrap();
-    let run: Run = child.wait_with_output().unwrap().into();
+    let run: Run = common::output_with_stdin(
+        hermetic(python)
+            .args(["-c", SCRIPT])
+            .arg(schema_file.path()),
+        input,
+    )
+    .into();
     let run = run.expect(0);
     serde_json::from_str(&run.stdout).unwrap()
 }

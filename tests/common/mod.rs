@@ -45,6 +45,25 @@ pub fn hermetic(program: impl AsRef<OsStr>) -> Command {
     cmd
 }
 
+/// Runs `cmd` with `input` on its stdin (and its stdout and stderr captured). stdin is written
+/// from a thread, so a command that answers before it has read everything cannot deadlock.
+pub fn output_with_stdin(cmd: &mut Command, input: impl Into<Vec<u8>>) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.into();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
 /// What a command did.
 #[derive(Debug)]
 pub struct Run {

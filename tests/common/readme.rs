@@ -126,25 +126,14 @@ fn words(s: &str) -> Vec<String> {
 /// The README's YAML block as JSON, parsed by PyYAML.
 #[track_caller]
 pub fn yaml(text: &str) -> serde_json::Value {
-    use std::io::Write as _;
     let python = super::tools::python(&["yaml"]);
-    let mut child = super::hermetic(python)
-        .args([
+    let out = super::output_with_stdin(
+        super::hermetic(python).args([
             "-c",
             "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ]),
+        text,
+    );
     assert!(
         out.status.success(),
         "not YAML:\n{text}\n{}",
