@@ -269,7 +269,10 @@ fn visit(
             let number = match seen.folders.get(path.as_slice()) {
                 Some(&n) => n,
                 None => {
-                    let n = seen.folders.len() as u32;
+                    // Folder 0 is the root, which is not in the map: number from 1, or a new
+                    // folder would share the root's number and a root tree equal to it would be
+                    // taken as already seen.
+                    let n = seen.folders.len() as u32 + 1;
                     seen.folders.insert(path.clone(), n);
                     n
                 }

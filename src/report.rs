@@ -338,8 +338,11 @@ pub fn display_path(path: &[u8]) -> String {
                         '\\' => out.push_str("\\\\"),
                         '\t' => out.push_str("\\t"),
                         '\n' => out.push_str("\\n"),
+                        // Each UTF-8 byte, as git quotes and as bash's $'...' reads it.
                         c if c.is_control() => {
-                            let _ = write!(out, "\\{:03o}", c as u32);
+                            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                                let _ = write!(out, "\\{b:03o}");
+                            }
                         }
                         c => out.push(c),
                     }
@@ -369,8 +372,11 @@ pub fn shell_quote(path: &[u8]) -> String {
                     match c {
                         '\'' => out.push_str("\\'"),
                         '\\' => out.push_str("\\\\"),
+                        // Each UTF-8 byte, as git quotes and as bash's $'...' reads it.
                         c if c.is_control() => {
-                            let _ = write!(out, "\\{:03o}", c as u32);
+                            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                                let _ = write!(out, "\\{b:03o}");
+                            }
                         }
                         c => out.push(c),
                     }
@@ -395,6 +401,15 @@ mod tests {
         assert_eq!(display_path(b"caf\xe9/x.pyc"), "\"caf\\351/x.pyc\"");
         assert_eq!(display_path("é.pyc".as_bytes()), "é.pyc");
         assert_eq!(display_path(b"a\tb"), "\"a\\tb\"");
+        // A C1 control (U+0085) is shown as its UTF-8 bytes, as git shows it.
+        assert_eq!(
+            display_path("n\u{85}e.pyc".as_bytes()),
+            "\"n\\302\\205e.pyc\""
+        );
+        assert_eq!(
+            shell_quote("n\u{85}e.pyc".as_bytes()),
+            "$'n\\302\\205e.pyc'"
+        );
     }
 
     #[test]

@@ -563,3 +563,25 @@ fn pack_reader_reads_what_libgit2_reads() {
         );
     }
 }
+
+/// A root tree identical to a folder seen earlier (a package moved to the top) is a tree of its
+/// own: the commit that moves a cache there introduces it at its new path, as `git log` says.
+#[test]
+fn a_root_tree_equal_to_an_earlier_folder_is_still_walked() {
+    let repo = TestRepo::new();
+    repo.stage("pkg/m.py", b"1\n");
+    repo.stage("pkg/__pycache__/m.cpython-311.pyc", b"c\n");
+    repo.commit("one");
+    repo.git(&["mv", "pkg/m.py", "pkg/__pycache__", "."]);
+    repo.commit("flatten");
+    let pkg = repo.git(&["rev-parse", "HEAD~1:pkg"]);
+    assert_eq!(
+        repo.git(&["rev-parse", "HEAD^{tree}"]),
+        pkg,
+        "the fixture's point"
+    );
+    let report = audit_json(&repo, &[]);
+    let (expected, _, _) = git_answer(&repo, &["HEAD"]);
+    assert_eq!(ours(&report), expected);
+    assert_eq!(report["commits"].as_array().unwrap().len(), 2);
+}

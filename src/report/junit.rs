@@ -91,7 +91,8 @@ fn escape(s: &str) -> String {
             '\n' => out.push_str("&#10;"),
             '\t' => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
-            c if c.is_control() => out.push('\u{fffd}'),
+            // What XML 1.0 does not allow in a document: other controls, U+FFFE, U+FFFF.
+            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -106,5 +107,7 @@ mod tests {
     fn xml_escaping() {
         assert_eq!(escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
         assert_eq!(escape("x\u{1}y\nz"), "x\u{fffd}y&#10;z");
+        // Non-characters XML 1.0 forbids, which git allows in paths.
+        assert_eq!(escape("x\u{fffe}\u{ffff}"), "x\u{fffd}\u{fffd}");
     }
 }
