@@ -14,19 +14,6 @@ use pycache_policy::policy::{Origin, Policy};
 const PYC: &[u8] = b"\xcb\r\r\n\0\0\0\0fake bytecode";
 const KEPT: &str = "01_Basics/__pycache__/";
 
-/// Commits what is staged with fixed dates (minute `n` after a fixed epoch).
-fn commit_at(repo: &TestRepo, message: &str, n: u32) {
-    let date = format!("@{} +0000", 1_700_000_000 + n * 60);
-    let status = hermetic("git")
-        .args(["commit", "-q", "--no-verify", "-m", message])
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_DATE", &date)
-        .current_dir(repo.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 fn merge_at(repo: &TestRepo, branch: &str, n: u32, no_commit: bool) {
     let date = format!("@{} +0000", 1_700_000_000 + n * 60);
     let mut args = vec!["merge", "-q", "--no-edit", branch];
@@ -50,13 +37,13 @@ fn history() -> TestRepo {
     repo.stage("README.md", b"# demo\n");
     repo.stage("pkg/mod.py", b"x = 1\n");
     repo.stage("pycache-policy.toml", TEACHING_POLICY.as_bytes());
-    commit_at(&repo, "initial", 0);
+    repo.commit_at("initial", 0);
     repo.stage("pkg/__pycache__/mod.cpython-311.pyc", PYC);
     repo.stage("legacy.pyc", b"legacy bytecode");
-    commit_at(&repo, "add caches by mistake", 1);
+    repo.commit_at("add caches by mistake", 1);
     repo.stage("pkg/__pycache__/mod.cpython-311.pyc", b"recompiled");
     repo.stage("pkg/mod.py", b"x = 2\n");
-    commit_at(&repo, "change the module (and its cache)", 2);
+    repo.commit_at("change the module (and its cache)", 2);
     repo.git(&[
         "rm",
         "-q",
@@ -65,24 +52,24 @@ fn history() -> TestRepo {
         "pkg/__pycache__",
         "legacy.pyc",
     ]);
-    commit_at(&repo, "untrack the caches", 3);
+    repo.commit_at("untrack the caches", 3);
     repo.stage("01_Basics/__pycache__/script1.cpython-312.pyc", PYC);
     repo.stage("01_Basics/README.md", b"kept on purpose\n");
-    commit_at(&repo, "keep a cache folder on purpose", 4);
+    repo.commit_at("keep a cache folder on purpose", 4);
     // The same content at the same path again: history holds nothing new.
     repo.stage("legacy.pyc", b"legacy bytecode");
-    commit_at(&repo, "re-add legacy.pyc", 4);
+    repo.commit_at("re-add legacy.pyc", 4);
     repo.git(&["rm", "-q", "legacy.pyc"]);
-    commit_at(&repo, "and untrack it again", 4);
+    repo.commit_at("and untrack it again", 4);
 
     // A branch nobody merged, with the same bytes as legacy.pyc at another path.
     repo.git(&["checkout", "-q", "-b", "side"]);
     repo.stage("side/__pycache__/s.cpython-311.pyc", b"legacy bytecode");
-    commit_at(&repo, "side work", 5);
+    repo.commit_at("side work", 5);
     // A commit only a tag reaches.
     repo.git(&["checkout", "-q", "-b", "tagged", "main"]);
     repo.stage("tagged.pyo", b"tagged bytecode");
-    commit_at(&repo, "tagged only", 6);
+    repo.commit_at("tagged only", 6);
     repo.git(&["tag", "v0-tagged"]);
     repo.git(&["checkout", "-q", "main"]);
     repo.git(&["branch", "-q", "-D", "tagged"]);
@@ -90,17 +77,17 @@ fn history() -> TestRepo {
     // A branch merged into main: its commit brings the cache, not the merge.
     repo.git(&["checkout", "-q", "-b", "feature", "main~1"]);
     repo.stage("feat/__pycache__/f.cpython-312.pyc", b"feature bytecode");
-    commit_at(&repo, "feature with a cache", 7);
+    repo.commit_at("feature with a cache", 7);
     repo.git(&["checkout", "-q", "main"]);
     merge_at(&repo, "feature", 8, false);
     // An evil merge: the merge itself adds a cache.
     repo.git(&["checkout", "-q", "-b", "other", "main~1"]);
     repo.stage("other.py", b"");
-    commit_at(&repo, "other work", 9);
+    repo.commit_at("other work", 9);
     repo.git(&["checkout", "-q", "main"]);
     merge_at(&repo, "other", 10, true);
     repo.stage("evil/__pycache__/e.cpython-312.pyc", b"evil bytecode");
-    commit_at(&repo, "merge other", 11);
+    repo.commit_at("merge other", 11);
     repo
 }
 

@@ -11,36 +11,23 @@ use snapshot::check as snapshot;
 
 const PYC: &[u8] = b"\xcb\r\r\n\0\0\0\0fake bytecode";
 
-/// Commits what is staged with fixed dates, so the commit id depends on the content only.
-fn commit_at(repo: &TestRepo, message: &str, minute: u32) {
-    let date = format!("@{} +0000", 1_700_000_000 + minute * 60);
-    let status = hermetic("git")
-        .args(["commit", "-q", "--no-verify", "-m", message])
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_DATE", &date)
-        .current_dir(repo.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 /// `main` with one commit; `topic` adds a module with its caches, a path with a comma and a
 /// colon, and a legacy cache that a later commit untracks again.
 fn fixture() -> TestRepo {
     let repo = TestRepo::new();
     repo.stage("README.md", b"# demo\n");
     repo.stage("pkg/mod.py", b"x = 1\n");
-    commit_at(&repo, "initial", 0);
+    repo.commit_at("initial", 0);
     repo.git(&["checkout", "-q", "-b", "topic"]);
     repo.stage("pkg/util.py", b"y = 2\n");
     repo.stage("pkg/__pycache__/mod.cpython-312.pyc", PYC);
     repo.stage("pkg/__pycache__/util.cpython-312.pyc", PYC);
     repo.stage("odd,name:1.pyc", PYC);
-    commit_at(&repo, "add util (and its caches)", 1);
+    repo.commit_at("add util (and its caches)", 1);
     repo.stage("legacy.pyo", PYC);
-    commit_at(&repo, "a legacy cache", 2);
+    repo.commit_at("a legacy cache", 2);
     repo.git(&["rm", "-q", "--cached", "legacy.pyo"]);
-    commit_at(&repo, "untrack it", 3);
+    repo.commit_at("untrack it", 3);
     repo
 }
 

@@ -4,29 +4,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{Run, TestRepo, bin, hermetic};
+use common::{Run, TestRepo, bin, hermetic, python3};
 use serde_json::Value;
-
-/// Runs `python3 -c SCRIPT ARGS…` in `dir` (PYTHONDONTWRITEBYTECODE unset) and returns stdout.
-fn python3(dir: &Path, script: &str, args: &[&str]) -> String {
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("PYTHONDONTWRITEBYTECODE")
-        .env_remove("PYTHONPYCACHEPREFIX")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .expect("python3 must be on PATH for these tests");
-    assert!(
-        out.status.success(),
-        "python3 failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Compiles `SOURCE` in `dir` to where Python imports its cache from, in `MODE`
 /// (`TIMESTAMP`, `CHECKED_HASH`, `UNCHECKED_HASH`); prints the cache path and what Python knows.

@@ -1,10 +1,12 @@
 //! The pyc reader against real interpreters: committed vectors from every pyenv Python (2.7,
 //! 3.6–3.13, see tests/fixtures/pyc/generate.sh), and the machine's `python3` run at test time.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::python3;
 use pycache_policy::pyc::{
     Header, Invalidation, Mismatch, Problem, ProblemKind, magic_version, parse_cache_name,
     parse_pyc_path, source_hash, source_path, tag_agrees, verify,
@@ -22,27 +24,6 @@ fn hex(bytes: &[u8]) -> String {
 
 fn kinds(problems: &[Problem]) -> Vec<ProblemKind> {
     problems.iter().map(Problem::kind).collect()
-}
-
-/// Runs `python3 -E -s -c SCRIPT ARGS…` in `dir` and returns its stdout. `-E` keeps
-/// PYTHONDONTWRITEBYTECODE and PYTHONPYCACHEPREFIX from changing what gets written; the tests
-/// that write caches depend on that.
-fn python3(dir: &Path, script: &str, args: &[&str]) -> String {
-    let out = Command::new("python3")
-        .args(["-E", "-s", "-c", script])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("PYTHONDONTWRITEBYTECODE")
-        .env_remove("PYTHONPYCACHEPREFIX")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .expect("python3 must be on PATH for these tests");
-    assert!(
-        out.status.success(),
-        "python3 failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A tiny deterministic generator, so random sources repeat exactly from run to run.

@@ -12,6 +12,27 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+/// Runs `python3 -E -s -c SCRIPT ARGS…` in `dir` and returns its stdout. `-E` keeps
+/// PYTHONDONTWRITEBYTECODE and PYTHONPYCACHEPREFIX from changing what gets written; the tests
+/// that write caches depend on that.
+pub fn python3(dir: &Path, script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .args(["-E", "-s", "-c", script])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PYTHONDONTWRITEBYTECODE")
+        .env_remove("PYTHONPYCACHEPREFIX")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("python3 must be on PATH for these tests");
+    assert!(
+        out.status.success(),
+        "python3 failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The binary under test.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pycache-policy"))
@@ -192,6 +213,20 @@ impl TestRepo {
     /// Commits what is staged, bypassing hooks.
     pub fn commit(&self, message: &str) {
         self.git(&["commit", "-q", "--no-verify", "-m", message]);
+    }
+
+    /// Commits what is staged, bypassing hooks, with fixed dates (minute `minute` after a fixed
+    /// epoch), so that the commit id depends on the content only.
+    pub fn commit_at(&self, message: &str, minute: u32) {
+        let date = format!("@{} +0000", 1_700_000_000 + minute * 60);
+        let status = hermetic("git")
+            .args(["commit", "-q", "--no-verify", "-m", message])
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .current_dir(self.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
     }
 
     /// Runs `pycache-policy ARGS` in the repository.
