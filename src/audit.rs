@@ -37,7 +37,7 @@ use crate::policy::Policy;
 use crate::range::RangeError;
 
 /// The file mode of a submodule entry.
-const MODE_GITLINK: u32 = 0o160000;
+use crate::index::MODE_GITLINK;
 
 /// What history holds.
 #[derive(Debug)]

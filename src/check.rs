@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::excludes::{Excludes, Verdict as GitVerdict};
 use crate::finding::{Code, Finding, Severity};
 use crate::gitignore::{self, Probe};
-use crate::index::{Entry, IndexFile, MODE_GITLINK};
+use crate::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy, README_NAME};
 use crate::repo::Repo;
@@ -204,7 +204,7 @@ impl Judge<'_> {
     /// in it (unless, in the default scope, it is the same tree as in `HEAD`).
     fn sparse_dir(&mut self, repo: &Repo, dir: &[u8], oid: &[u8]) -> Result<(), Error> {
         let dir = dir.strip_suffix(b"/").unwrap_or(dir);
-        if self.scope == Scope::Staged && !self.is_changed(dir, 0o040000, oid) {
+        if self.scope == Scope::Staged && !self.is_changed(dir, MODE_SPARSE_DIR, oid) {
             return Ok(());
         }
         let oid = Oid::from_bytes(oid).map_err(Error::git("read a sparse directory's id"))?;

@@ -643,10 +643,9 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("   {l}\n")).collect()
 }
 
-/// The policy for `repo` (or from `--policy`), and its compiled matcher.
-fn load_policy(repo: &Repo, explicit: Option<&Path>) -> Result<(Policy, Matcher), Error> {
-    let policy = Policy::discover(Some(repo.workdir()?), explicit)?;
-    let matcher = Matcher::new(&policy, repo.ignore_case()).map_err(|message| {
+/// The policy's matcher; a pattern that will not compile is a problem of the policy file.
+fn compile(policy: &Policy, ignore_case: bool) -> Result<Matcher, Error> {
+    Matcher::new(policy, ignore_case).map_err(|message| {
         Error::Policy(PolicyError {
             origin: policy.origin.clone(),
             problems: vec![Problem {
@@ -655,7 +654,13 @@ fn load_policy(repo: &Repo, explicit: Option<&Path>) -> Result<(Policy, Matcher)
                 message,
             }],
         })
-    })?;
+    })
+}
+
+/// The policy for `repo` (or from `--policy`), and its compiled matcher.
+fn load_policy(repo: &Repo, explicit: Option<&Path>) -> Result<(Policy, Matcher), Error> {
+    let policy = Policy::discover(Some(repo.workdir()?), explicit)?;
+    let matcher = compile(&policy, repo.ignore_case())?;
     Ok((policy, matcher))
 }
 
@@ -852,16 +857,7 @@ fn load_history_policy(
         Some(tree) => pycache_policy::tree_check::policy_from_tree(&repo.git, tree, label)?,
         None => Policy::defaults(),
     };
-    let matcher = Matcher::new(&policy, repo.ignore_case()).map_err(|message| {
-        Error::Policy(PolicyError {
-            origin: policy.origin.clone(),
-            problems: vec![Problem {
-                line: 0,
-                column: 0,
-                message,
-            }],
-        })
-    })?;
+    let matcher = compile(&policy, repo.ignore_case())?;
     Ok((policy, matcher))
 }
 

@@ -392,7 +392,7 @@ impl IndexFile {
         };
         (0..self.entries.len())
             .filter(|&i| {
-                self.entries[i].mode != 0o160000
+                self.entries[i].mode != MODE_GITLINK
                     && self
                         .stat(i)
                         .is_some_and(|st| u64::from(st.mtime_sec) >= sec)

@@ -34,8 +34,8 @@ use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, Problem};
 use crate::range::{self, Range, Rev};
 use crate::report::{CommitInfo, Subject, short_id};
 
-const MODE_TREE: i32 = 0o040000;
-const MODE_GITLINK: u32 = 0o160000;
+const MODE_TREE: i32 = crate::diff::MODE_TREE as i32;
+use crate::index::MODE_GITLINK;
 
 /// Judges every path of the tree `rev` names.
 pub fn check_tree(

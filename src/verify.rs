@@ -38,7 +38,7 @@ use crate::repo::Repo;
 use crate::report::{display_path, shell_quote};
 
 const MODE_SYMLINK: u32 = 0o120000;
-const MODE_GITLINK: u32 = 0o160000;
+use crate::index::MODE_GITLINK;
 
 /// Findings about the pycs the policy keeps, for the staged index `index` of `repo`.
 pub fn kept_folders(
