@@ -324,6 +324,26 @@ fn findings_of<'a>(outcome: &'a Outcome, commit: Option<&'a str>) -> Vec<&'a Fin
         .collect()
 }
 
+/// The heading of one cache folder in a list of findings or removals:
+/// `  FOLDER/ (N files, forbidden by `RULE`, …)`. The folder is quoted as git quotes a path, the
+/// trailing `/` inside the quotes; the root is `(repository root)`.
+pub fn folder_heading(folder: &[u8], count: usize, rules: &[&str]) -> String {
+    let folder = if folder.is_empty() {
+        "(repository root)".to_string()
+    } else {
+        display_path(&[folder, &b"/"[..]].concat())
+    };
+    format!(
+        "  {folder} ({count} {}, forbidden by {})",
+        if count == 1 { "file" } else { "files" },
+        rules
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// A path as git shows it: as is when it is printable UTF-8, else in double quotes with C-style
 /// escapes (octal for bytes that are not UTF-8), like `core.quotePath=false`.
 pub fn display_path(path: &[u8]) -> String {
@@ -409,6 +429,23 @@ mod tests {
         assert_eq!(
             shell_quote("n\u{85}e.pyc".as_bytes()),
             "$'n\\302\\205e.pyc'"
+        );
+    }
+
+    #[test]
+    fn folder_headings() {
+        assert_eq!(
+            folder_heading(b"a/__pycache__", 2, &["__pycache__/"]),
+            "  a/__pycache__/ (2 files, forbidden by `__pycache__/`)"
+        );
+        // The slash stays inside git's quotes.
+        assert_eq!(
+            folder_heading(b"caf\xe9", 1, &["*.py[co]", "x"]),
+            "  \"caf\\351/\" (1 file, forbidden by `*.py[co]`, `x`)"
+        );
+        assert_eq!(
+            folder_heading(b"", 1, &["*.py[co]"]),
+            "  (repository root) (1 file, forbidden by `*.py[co]`)"
         );
     }
 

@@ -36,7 +36,7 @@ use crate::index::{IndexError, IndexFile, WriteOptions};
 use crate::matcher::{Matcher, Verdict};
 use crate::policy::Policy;
 use crate::repo::Repo;
-use crate::report::display_path;
+use crate::report::{display_path, folder_heading};
 
 /// The commit to make after untracking.
 pub const COMMIT_COMMAND: &str = "git commit -m \"Stop tracking Python bytecode caches\"";
@@ -420,22 +420,7 @@ pub fn render(plan: &Plan, policy: &Policy, mode: Mode) -> String {
         let mut rules: Vec<&str> = list.iter().map(|r| r.rule.as_str()).collect();
         rules.sort_unstable();
         rules.dedup();
-        let folder = if folder.is_empty() {
-            "(repository root)".to_string()
-        } else {
-            display_path(&[folder, &b"/"[..]].concat())
-        };
-        let _ = writeln!(
-            out,
-            "  {folder} ({} {}, forbidden by {})",
-            list.len(),
-            plural(list.len(), "file", "files"),
-            rules
-                .iter()
-                .map(|r| format!("`{r}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let _ = writeln!(out, "{}", folder_heading(folder, list.len(), &rules));
         for r in list {
             let _ = write!(out, "      {}", display_path(&r.path));
             if r.conflicted {

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Render, Report, Subject, display_path, findings_of, fix_text, plural, short_id};
+use super::{
+    Render, Report, Subject, display_path, findings_of, fix_text, folder_heading, plural, short_id,
+};
 use crate::finding::{Code, Finding, Severity};
 
 /// The human renderer.
@@ -119,22 +121,7 @@ impl Human {
         for (folder, files) in &groups {
             let mut rules: Vec<&str> = files.iter().map(|f| f.rule.as_str()).collect();
             rules.dedup();
-            let folder = if folder.is_empty() {
-                "(repository root)".to_string()
-            } else {
-                format!("{}/", display_path(folder))
-            };
-            let _ = writeln!(
-                out,
-                "  {folder} ({} {}, forbidden by {})",
-                files.len(),
-                plural(files.len(), "file", "files"),
-                rules
-                    .iter()
-                    .map(|r| format!("`{r}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let _ = writeln!(out, "{}", folder_heading(folder, files.len(), &rules));
             for f in files {
                 let _ = writeln!(out, "      {}", display_path(&f.path));
             }
