@@ -11,32 +11,13 @@
 //! The library never prints; the binary decides what goes where.
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
 
-pub mod audit;
-pub mod check;
-pub mod ci;
-pub mod diff;
-pub mod error;
-pub mod excludes;
-pub mod explain;
-pub mod fasthash;
-pub mod filter_repo;
-pub mod finding;
-pub mod gitignore;
-pub mod hook;
-pub mod index;
-pub mod inspect;
-pub mod matcher;
-pub mod pack;
+pub mod checks;
+pub mod fix;
+pub mod git;
+pub mod model;
 pub mod policy;
-pub mod purge;
 pub mod pyc;
-pub mod range;
-pub mod recompile;
-pub mod repo;
 pub mod report;
-pub mod schema;
-pub mod tree_check;
-pub mod untrack;
-pub mod verify;
+mod util;
 
-pub use error::Error;
+pub use model::error::Error;

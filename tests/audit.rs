@@ -8,7 +8,7 @@ mod snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{TEACHING_POLICY, TestRepo, hermetic};
-use pycache_policy::matcher::{Matcher, Verdict};
+use pycache_policy::policy::matcher::{Matcher, Verdict};
 use pycache_policy::policy::{Origin, Policy};
 
 const PYC: &[u8] = b"\xcb\r\r\n\0\0\0\0fake bytecode";
@@ -439,7 +439,7 @@ fn purge_regex_agrees_with_the_matcher() {
     for (toml, ignore_case) in policies {
         let policy = Policy::from_toml(toml, Origin::Defaults).unwrap();
         let matcher = Matcher::new(&policy, *ignore_case).unwrap();
-        let regex = pycache_policy::filter_repo::path_regex(&policy, *ignore_case).unwrap();
+        let regex = pycache_policy::policy::filter_repo::path_regex(&policy, *ignore_case).unwrap();
         let expected: Vec<bool> = paths
             .iter()
             .map(|p| matches!(matcher.verdict(p), Verdict::Forbidden { .. }))
@@ -511,7 +511,7 @@ fn pack_reader_reads_what_libgit2_reads() {
         assert!(deltas > 10, "{config:?}: only {deltas} deltas");
         let git = git2::Repository::open(repo.path()).unwrap();
         let odb = git.odb().unwrap();
-        let packs = pycache_policy::pack::Packs::open(&repo.path().join(".git/objects"));
+        let packs = pycache_policy::git::pack::Packs::open(&repo.path().join(".git/objects"));
         // What the pack holds (unreachable objects stay loose, and are not the pack's).
         let pack = std::fs::read_dir(repo.path().join(".git/objects/pack"))
             .unwrap()

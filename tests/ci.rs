@@ -650,8 +650,8 @@ fn readme_sarif_step_writes_valid_sarif() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let sarif = repo.path().join(file);
     let python = common::tools::python(&["jsonschema"]);
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
     let check = hermetic(python)
         .args([
             "-c",

@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::ffi::OsStrExt;
 
 use common::TestRepo;
-use pycache_policy::index::IndexFile;
+use pycache_policy::git::index::IndexFile;
 
 /// `mode oid stage\tpath` for every entry, as `git ls-files -s -z` prints it.
 fn git_entries(repo: &TestRepo) -> Vec<Vec<u8>> {

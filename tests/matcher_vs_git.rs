@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use pycache_policy::matcher::{Matcher, Verdict, check_pattern};
+use pycache_policy::policy::matcher::{Matcher, Verdict, check_pattern};
 use pycache_policy::policy::{Origin, Policy};
 
 /// A scratch repository whose root `.gitignore` is rewritten for each case.

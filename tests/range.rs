@@ -624,7 +624,7 @@ fn tree_diff_agrees_with_git_diff_tree() {
     for from in &commits {
         for to in &commits {
             let mut ours = Vec::new();
-            pycache_policy::diff::added_or_modified(
+            pycache_policy::git::diff::added_or_modified(
                 &git,
                 Some(tree(from)),
                 tree(to),

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::{Render, Report, display_path, fix_for, human::Human};
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 
 /// The GitHub renderer.
 pub(super) struct Github;

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use super::{
     Render, Report, Subject, display_path, findings_of, fix_text, folder_heading, plural, short_id,
 };
-use crate::finding::{Code, Finding, Severity};
+use crate::model::finding::{Code, Finding, Severity};
 
 /// The human renderer.
 pub(super) struct Human {

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::{Render, Report, display_path, fix_for};
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 
 /// The JUnit renderer.
 pub(super) struct Junit;

@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 
 use super::{Render, Report, Subject};
-use crate::finding::{Code, Severity};
+use crate::model::finding::{Code, Severity};
 
 /// The SARIF renderer.
 pub(super) struct Sarif;

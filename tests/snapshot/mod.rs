@@ -30,7 +30,12 @@ pub fn check(name: &str, actual: &str) {
 /// The SARIF 2.1.0 schema, vendored under `tests/fixtures/sarif/` (see its `LICENSE.md`).
 #[track_caller]
 pub fn sarif_schema() -> std::path::PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
-    assert!(path.is_file(), "the vendored SARIF schema is missing: {}", path.display());
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+    assert!(
+        path.is_file(),
+        "the vendored SARIF schema is missing: {}",
+        path.display()
+    );
     path
 }

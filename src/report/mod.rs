@@ -16,8 +16,8 @@ mod summary;
 
 use std::fmt::Write as _;
 
-use crate::check::{Outcome, Scope};
-use crate::finding::Finding;
+use crate::checks::staged::{Outcome, Scope};
+use crate::model::finding::Finding;
 use crate::policy::Policy;
 
 pub use github::escape_data as github_escape_data;
@@ -290,7 +290,7 @@ fn fix_text(report: &Report<'_>) -> Vec<String> {
 /// The fix for one finding, as a short sentence with its command: untrack the path (or the
 /// folder holding it) when it is still there, else rewrite the commit that added it.
 fn fix_for(outcome: &Outcome, f: &Finding) -> Option<String> {
-    if f.code != crate::finding::Code::TrackedCache {
+    if f.code != crate::model::finding::Code::TrackedCache {
         return None;
     }
     let covering = outcome

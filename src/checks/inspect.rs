@@ -13,15 +13,15 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::error::Error;
-use crate::finding::Code;
-use crate::index::IndexFile;
+use crate::checks::kept::{Lookup, Staged};
+use crate::git::index::IndexFile;
+use crate::git::repo::Repo;
+use crate::model::error::Error;
+use crate::model::finding::Code;
 use crate::policy::{Level, PycChecks};
+use crate::pyc::recompile::{self, Interpreters};
 use crate::pyc::{self, Header, Invalidation, Problem, PycError};
-use crate::recompile::{self, Interpreters};
-use crate::repo::Repo;
 use crate::report::display_path;
-use crate::verify::{Lookup, Staged};
 
 /// Where a file was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -27,9 +27,9 @@ use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::error::Error;
-use crate::index::IndexFile;
-use crate::matcher::{Matcher, Verdict};
+use crate::git::index::IndexFile;
+use crate::model::error::Error;
+use crate::policy::matcher::{Matcher, Verdict};
 use crate::pyc;
 use crate::report::display_path;
 

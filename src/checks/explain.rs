@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::excludes::{Excludes, Verdict as GitVerdict};
-use crate::index::IndexFile;
-use crate::matcher::{Matcher, Verdict};
+use crate::git::excludes::{Excludes, Verdict as GitVerdict};
+use crate::git::index::IndexFile;
+use crate::policy::matcher::{Matcher, Verdict};
 use crate::report::display_path;
 
 /// Everything known about one path.

@@ -26,19 +26,19 @@ use std::path::Path;
 
 use git2::{ObjectType, Oid, Tree};
 
-use crate::check::Scope;
-use crate::error::Error;
-use crate::finding::{Code, Finding};
-use crate::index::{IndexFile, MODE_SPARSE_DIR};
-use crate::matcher::{Matcher, Verdict};
+use crate::checks::staged::Scope;
+use crate::git::index::{IndexFile, MODE_SPARSE_DIR};
+use crate::git::repo::Repo;
+use crate::model::error::Error;
+use crate::model::finding::{Code, Finding};
+use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy};
+use crate::pyc::recompile::{self, Interpreters};
 use crate::pyc::{self, Header, Invalidation, Problem, PyVersion, split_last};
-use crate::recompile::{self, Interpreters};
-use crate::repo::Repo;
 use crate::report::{display_path, shell_quote};
 
 const MODE_SYMLINK: u32 = 0o120000;
-use crate::index::MODE_GITLINK;
+use crate::git::index::MODE_GITLINK;
 
 /// Findings about the pycs the policy keeps, for the staged index `index` of `repo`.
 pub fn kept_folders(
@@ -477,7 +477,7 @@ impl Staged<'_> {
                     Some(_) => false,
                 }
         };
-        let block: Box<dyn Iterator<Item = crate::index::Entry<'_>>> = if self.ignore_case {
+        let block: Box<dyn Iterator<Item = crate::git::index::Entry<'_>>> = if self.ignore_case {
             // A differently cased folder sorts elsewhere in the index.
             Box::new(self.index.iter())
         } else {

@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use git2::{ObjectType, Odb, Oid, Repository};
 
-use crate::pack::Packs;
+use crate::git::pack::Packs;
 
 /// The file mode of a subtree entry.
 pub const MODE_TREE: u32 = 0o040000;
@@ -33,7 +33,7 @@ pub const MODE_TREE: u32 = 0o040000;
 const ID_LEN: usize = 20;
 
 /// Reads trees (and commit headers) from a repository's object database: from its packs
-/// directly ([`crate::pack`]), anything else through libgit2.
+/// directly ([`crate::git::pack`]), anything else through libgit2.
 pub struct Objects<'r> {
     odb: Odb<'r>,
     packs: Packs,

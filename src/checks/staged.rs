@@ -15,14 +15,14 @@ use std::path::Path;
 
 use git2::{Oid, Tree};
 
-use crate::error::Error;
-use crate::excludes::{Excludes, Verdict as GitVerdict};
-use crate::finding::{Code, Finding, Severity};
-use crate::gitignore::{self, Probe};
-use crate::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
-use crate::matcher::{Matcher, Verdict};
+use crate::fix::gitignore::{self, Probe};
+use crate::git::excludes::{Excludes, Verdict as GitVerdict};
+use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
+use crate::git::repo::Repo;
+use crate::model::error::Error;
+use crate::model::finding::{Code, Finding, Severity};
+use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy, README_NAME};
-use crate::repo::Repo;
 
 /// Which index entries to judge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +130,7 @@ pub fn check_index(
             findings.push(missing_readme(kept));
         }
     }
-    findings.extend(crate::verify::kept_folders(
+    findings.extend(crate::checks::kept::kept_folders(
         repo, &index, policy, matcher, scope,
     )?);
     findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
@@ -259,10 +259,10 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
                 n => format!(" (and {} more like it)", n - 1),
             };
             let decided =
-                |d: &crate::excludes::Decision| format!("{}:{} `{}`", d.file, d.line, d.pattern);
+                |d: &crate::git::excludes::Decision| format!("{}:{} `{}`", d.file, d.line, d.pattern);
             // The block in the root .gitignore outweighs everything but a deeper .gitignore.
-            let fix = |d: Option<&crate::excludes::Decision>, done: &str| match d {
-                Some(d) if matches!(&d.kind, crate::excludes::SourceKind::Gitignore(f) if !f.is_empty()) => {
+            let fix = |d: Option<&crate::git::excludes::Decision>, done: &str| match d {
+                Some(d) if matches!(&d.kind, crate::git::excludes::SourceKind::Gitignore(f) if !f.is_empty()) => {
                     format!(
                         "change or remove that line: {} outranks the root .gitignore",
                         d.file

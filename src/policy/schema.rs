@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::finding::Code;
+use crate::model::finding::Code;
 use crate::policy::{KEYS, Key, Level, PycChecks, Value};
 
 /// The draft of JSON Schema the schema is written in: the newest one Taplo understands.

@@ -9,7 +9,7 @@
 //! was. [`plan`] is the same computation without the lock and the write, so a dry run shows
 //! exactly what the real run removes.
 //!
-//! The reading and writing of the file is in [`crate::index`]: libgit2's `Index` would verify
+//! The reading and writing of the file is in [`crate::git::index`]: libgit2's `Index` would verify
 //! and hash the whole file on reading and move the rest of its entry vector on every removal.
 //!
 //! Where it differs from `git rm -r --cached` on purpose: it does not refuse a cache whose staged
@@ -31,11 +31,11 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, TreeWalkMode, TreeWalkResult};
 
-use crate::error::Error;
-use crate::index::{IndexError, IndexFile, WriteOptions};
-use crate::matcher::{Matcher, Verdict};
+use crate::git::index::{IndexError, IndexFile, WriteOptions};
+use crate::git::repo::Repo;
+use crate::model::error::Error;
 use crate::policy::Policy;
-use crate::repo::Repo;
+use crate::policy::matcher::{Matcher, Verdict};
 use crate::report::{display_path, folder_heading};
 
 /// The commit to make after untracking.
@@ -228,7 +228,7 @@ fn plan_index(repo: &Repo, index: &IndexFile, matcher: &Matcher) -> Result<Plan,
                 }
             }
             // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
-            _ => matcher.verdict_for(entry.path, entry.mode == crate::index::MODE_GITLINK),
+            _ => matcher.verdict_for(entry.path, entry.mode == crate::git::index::MODE_GITLINK),
         };
         let Verdict::Forbidden { pattern, excluded } = verdict else {
             continue;

@@ -4,7 +4,7 @@
 //! filter-repo drops every file whose path the regex finds (`re.search` on the path as bytes),
 //! so the regex must say exactly what the matcher says: "forbidden by some pattern, and not
 //! kept". It is written from the patterns as the matcher reads them (git's `dir.c` and
-//! `wildmatch.c` rules, see [`crate::matcher`]), not from their text:
+//! `wildmatch.c` rules, see [`crate::policy::matcher`]), not from their text:
 //! - A pattern without a slash matches any path component: `([^/]*/)*P(/|\Z)`, that is, a
 //!   file named P or anything under a folder named P; a folder pattern (`P/`) only the latter.
 //!   A pattern with a slash is anchored at the root: `^P(/|\Z)`.
@@ -22,8 +22,8 @@
 
 use std::fmt::Write as _;
 
-use crate::matcher::{AfterGlobstar, Class, GitPattern, Token};
 use crate::policy::Policy;
+use crate::policy::matcher::{AfterGlobstar, Class, GitPattern, Token};
 
 /// Why a policy cannot be written as one `--path-regex`.
 #[derive(Clone, Debug, PartialEq, Eq)]

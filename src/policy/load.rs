@@ -8,7 +8,7 @@
 //! problem found in the file is collected (with its line and column) instead of stopping at the
 //! first one.
 //!
-//! What is *not* decided here: how a pattern matches a path. That is [`crate::matcher`].
+//! What is *not* decided here: how a pattern matches a path. That is [`crate::policy::matcher`].
 
 use std::fmt;
 use std::ops::Range;
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::finding::{Code, Severity};
+use crate::model::finding::{Code, Severity};
 
 /// The name of the policy file at the repository root.
 pub const POLICY_FILE: &str = "pycache-policy.toml";
@@ -35,7 +35,7 @@ pub const DEFAULT_FORBID: &[&str] = &["__pycache__/", "*.py[co]", "*$py.class"];
 pub const README_NAME: &str = "README.md";
 
 /// The keys of a policy file: one description that both the validator and the JSON Schema
-/// ([`crate::schema`]) read. The validator takes from it which keys exist (an unknown key is
+/// ([`crate::policy::schema`]) read. The validator takes from it which keys exist (an unknown key is
 /// reported with the list of known ones) and what type each must have; the schema takes the
 /// same, with the defaults and the documentation. What a schema cannot say (a path that climbs
 /// out with `..`, a pattern git cannot compile, an allow entry no pattern covers) only the
@@ -413,7 +413,7 @@ impl Policy {
 
     /// A commented policy file, as `pycache-policy init` writes it.
     pub fn template() -> &'static str {
-        include_str!("../pycache-policy.toml")
+        include_str!("../../pycache-policy.toml")
     }
 }
 
@@ -626,7 +626,7 @@ impl<'t> Validator<'t> {
         // A pattern the matcher cannot compile is named here, at its position.
         let mut compiled = true;
         for (i, pattern) in forbid.iter().enumerate() {
-            if let Err(message) = crate::matcher::check_pattern(pattern) {
+            if let Err(message) = crate::policy::matcher::check_pattern(pattern) {
                 compiled = false;
                 let span = forbid_spans.get(i).cloned().unwrap_or(0..0);
                 self.problem(span, message);
@@ -639,7 +639,7 @@ impl<'t> Validator<'t> {
         };
         if compiled {
             // An allow entry that no forbid pattern covers allows nothing: a mistake.
-            let matcher = crate::matcher::Matcher::new(&policy, false);
+            let matcher = crate::policy::matcher::Matcher::new(&policy, false);
             if let Ok(matcher) = matcher {
                 for (entry, span) in &allow {
                     if !matcher.covers(entry) {

@@ -34,7 +34,7 @@ pub enum Error {
     Policy(PolicyError),
     /// A revision or range to judge cannot be resolved, or the CI environment does not say
     /// which; never a pass.
-    Range(crate::range::RangeError),
+    Range(crate::git::revision::RangeError),
     /// A hook is already installed and is not ours.
     HookExists {
         /// The existing hook.
@@ -309,8 +309,8 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<crate::range::RangeError> for Error {
-    fn from(e: crate::range::RangeError) -> Self {
+impl From<crate::git::revision::RangeError> for Error {
+    fn from(e: crate::git::revision::RangeError) -> Self {
         Error::Range(e)
     }
 }

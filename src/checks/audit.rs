@@ -1,7 +1,7 @@
 //! `pycache-policy audit`: what history holds. It walks every commit reachable from `HEAD` (or
 //! from every ref, with `--all`, as `git log --all` does), finds the commits that brought
 //! forbidden paths into history, counts the distinct cache blobs and their size, and writes the
-//! `git filter-repo` command that would purge them (see [`crate::filter_repo`]). It never
+//! `git filter-repo` command that would purge them (see [`crate::policy::filter_repo`]). It never
 //! rewrites anything.
 //!
 //! A commit *brings in* a cache when its tree holds a forbidden path with content (a blob) that
@@ -28,16 +28,16 @@ use std::collections::{BTreeSet, BinaryHeap, HashSet};
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
-use crate::diff::{Entries, MODE_TREE, Objects};
-use crate::error::Error;
-use crate::fasthash::{FastMap, FastSet};
-use crate::filter_repo::{self, Untranslatable};
-use crate::matcher::{Matcher, Verdict};
+use crate::git::diff::{Entries, MODE_TREE, Objects};
+use crate::git::revision::RangeError;
+use crate::model::error::Error;
 use crate::policy::Policy;
-use crate::range::RangeError;
+use crate::policy::filter_repo::{self, Untranslatable};
+use crate::policy::matcher::{Matcher, Verdict};
+use crate::util::hash::{FastMap, FastSet};
 
 /// The file mode of a submodule entry.
-use crate::index::MODE_GITLINK;
+use crate::git::index::MODE_GITLINK;
 
 /// What history holds.
 #[derive(Debug)]

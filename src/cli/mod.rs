@@ -5,15 +5,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use pycache_policy::check::{Scope, check_index};
-use pycache_policy::error::Error;
-use pycache_policy::excludes::Excludes;
-use pycache_policy::hook::{self, Installed, Uninstalled};
-use pycache_policy::matcher::Matcher;
+use pycache_policy::checks::staged::{Scope, check_index};
+use pycache_policy::fix::hook::{self, Installed, Uninstalled};
+use pycache_policy::git::excludes::Excludes;
+use pycache_policy::git::repo::Repo;
+use pycache_policy::model::error::Error;
+use pycache_policy::policy::matcher::Matcher;
 use pycache_policy::policy::{POLICY_FILE, Policy, PolicyError, Problem};
-use pycache_policy::repo::Repo;
 use pycache_policy::report::{self, Format};
-use pycache_policy::{explain, gitignore, purge};
+use pycache_policy::{checks::explain, fix::gitignore, fix::purge};
 
 const EXIT_FINDINGS: u8 = 1;
 
@@ -270,7 +270,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     // These describe the tool itself and need no repository.
     match cli.command {
         Command::Schema => {
-            print!("{}", pycache_policy::schema::render());
+            print!("{}", pycache_policy::policy::schema::render());
             return Ok(ExitCode::SUCCESS);
         }
         Command::Completions { shell } => {
@@ -375,7 +375,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             let (policy, matcher) =
                 load_history_policy(&repo, cli.policy.as_deref(), head.as_ref(), "HEAD")?;
             let progress = Progress::new("walked", "commits");
-            let audit = pycache_policy::audit::audit(
+            let audit = pycache_policy::checks::audit::audit(
                 &repo.git,
                 &policy,
                 &matcher,
@@ -386,8 +386,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             progress.clear();
             let audit = audit?;
             match format {
-                FormatArg::Human => print!("{}", pycache_policy::audit::human(&audit, &policy)),
-                FormatArg::Json => print!("{}", pycache_policy::audit::json(&audit, &policy)),
+                FormatArg::Human => {
+                    print!("{}", pycache_policy::checks::audit::human(&audit, &policy))
+                }
+                FormatArg::Json => {
+                    print!("{}", pycache_policy::checks::audit::json(&audit, &policy))
+                }
             }
             Ok(if audit.found() {
                 ExitCode::from(EXIT_FINDINGS)
@@ -498,7 +502,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Untrack { dry_run } => {
-            use pycache_policy::untrack::{self, Mode};
+            use pycache_policy::fix::untrack::{self, Mode};
             untrack::require_index(&repo)?;
             let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
             let (plan, mode) = if dry_run {
@@ -546,7 +550,7 @@ fn clean(
     dry_run: bool,
     fail_on_fix: bool,
 ) -> Result<ExitCode, Error> {
-    use pycache_policy::untrack::{self, Mode};
+    use pycache_policy::fix::untrack::{self, Mode};
     untrack::require_index(repo)?;
     // Inside `git commit -a` or `git commit -- PATH` the index is git's lock file: untracking
     // there is lost when the hook fails and, for a partial commit, leaves the real index
@@ -704,7 +708,7 @@ fn inspect(
     recompile: bool,
     format: FormatArg,
 ) -> Result<ExitCode, Error> {
-    use pycache_policy::inspect::{self, IndexReader};
+    use pycache_policy::checks::inspect::{self, IndexReader};
     let repo = Repo::discover(cwd).ok();
     let workdir = repo.as_ref().and_then(|r| r.workdir().ok());
     let index = match (&repo, workdir) {
@@ -787,21 +791,29 @@ fn check_history(
     repo: &Repo,
     explicit: Option<&Path>,
     history: History,
-) -> Result<(Policy, pycache_policy::check::Outcome, report::Subject), Error> {
-    use pycache_policy::range::{self, Rev};
-    use pycache_policy::{ci, tree_check};
+) -> Result<
+    (
+        Policy,
+        pycache_policy::checks::staged::Outcome,
+        report::Subject,
+    ),
+    Error,
+> {
+    use pycache_policy::git::revision::{self, Rev};
+    use pycache_policy::{checks::ci, checks::tree};
     let git = &repo.git;
     let ignore_case = repo.ignore_case();
     if let Some(rev) = &history.tree {
-        let (_, tree) = range::tree(git, Rev::cli(rev))?;
+        let (_, tree) = revision::tree(git, Rev::cli(rev))?;
         let (policy, matcher) = load_history_policy(repo, explicit, Some(&tree), rev)?;
-        let (outcome, subject) = tree_check::check_tree(git, &policy, &matcher, ignore_case, rev)?;
+        let (outcome, subject) = tree::check_tree(git, &policy, &matcher, ignore_case, rev)?;
         return Ok((policy, outcome, subject));
     }
     let (resolved, chosen, head_name) = match &history.range {
         Some(spec) => {
-            let (base, head, merge_base) = range::parse(spec)?;
-            let resolved = range::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)?;
+            let (base, head, merge_base) = revision::parse(spec)?;
+            let resolved =
+                revision::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)?;
             (resolved, None, head.to_string())
         }
         None => {
@@ -815,7 +827,7 @@ fn check_history(
                 name: &chosen.head.0,
                 origin: Some(chosen.head.1),
             };
-            let resolved = range::resolve(git, &chosen.spec(), base, head, chosen.merge_base)?;
+            let resolved = revision::resolve(git, &chosen.spec(), base, head, chosen.merge_base)?;
             let head_name = chosen.head.0.clone();
             (resolved, Some(chosen), head_name)
         }
@@ -825,7 +837,7 @@ fn check_history(
         .and_then(|c| c.tree())
         .map_err(Error::git("read the head commit's tree"))?;
     let (policy, matcher) = load_history_policy(repo, explicit, Some(&head_tree), &head_name)?;
-    let (outcome, mut subject) = tree_check::check_range(
+    let (outcome, mut subject) = tree::check_range(
         git,
         &policy,
         &matcher,
@@ -854,7 +866,7 @@ fn load_history_policy(
         return load_policy(repo, explicit);
     }
     let policy = match tree {
-        Some(tree) => pycache_policy::tree_check::policy_from_tree(&repo.git, tree, label)?,
+        Some(tree) => pycache_policy::checks::tree::policy_from_tree(&repo.git, tree, label)?,
         None => Policy::defaults(),
     };
     let matcher = compile(&policy, repo.ignore_case())?;

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Repository, RepositoryOpenFlags, Tree};
 
-use crate::error::Error;
-use crate::index::IndexFile;
+use crate::git::index::IndexFile;
+use crate::model::error::Error;
 
 /// An open repository, with the environment that decides which index is staged.
 pub struct Repo {

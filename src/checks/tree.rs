@@ -3,7 +3,7 @@
 //! paths each commit of the range adds or changes, so that a cache added and later deleted is
 //! still caught: it stays in history when the branch is merged without squashing).
 //!
-//! Paths come from [`crate::diff`], which skips identical subtrees by id, and are judged by the
+//! Paths come from [`crate::git::diff`], which skips identical subtrees by id, and are judged by the
 //! same [`Matcher`] and into the same findings as the staged check:
 //! - `tracked-cache` for every forbidden path added or changed (a rename is an addition at the
 //!   new path, so a cache renamed into a kept folder is allowed, and one renamed out is not);
@@ -25,17 +25,17 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, Tree};
 
-use crate::check::{Outcome, as_path, missing_readme, tracked_cache};
-use crate::diff::Objects;
-use crate::error::Error;
-use crate::finding::{Code, Finding};
-use crate::matcher::{Matcher, Verdict};
+use crate::checks::staged::{Outcome, as_path, missing_readme, tracked_cache};
+use crate::git::diff::Objects;
+use crate::git::revision::{self, Range, Rev};
+use crate::model::error::Error;
+use crate::model::finding::{Code, Finding};
+use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, Problem};
-use crate::range::{self, Range, Rev};
 use crate::report::{CommitInfo, Subject, short_id};
 
-const MODE_TREE: i32 = crate::diff::MODE_TREE as i32;
-use crate::index::MODE_GITLINK;
+const MODE_TREE: i32 = crate::git::diff::MODE_TREE as i32;
+use crate::git::index::MODE_GITLINK;
 
 /// Judges every path of the tree `rev` names.
 pub fn check_tree(
@@ -45,7 +45,7 @@ pub fn check_tree(
     ignore_case: bool,
     rev: &str,
 ) -> Result<(Outcome, Subject), Error> {
-    let (commit, tree) = range::tree(repo, Rev::cli(rev))?;
+    let (commit, tree) = revision::tree(repo, Rev::cli(rev))?;
     let objects = Objects::new(repo).map_err(|source| Error::Git {
         action: "open the object database",
         source,
@@ -109,7 +109,7 @@ pub fn check_range(
     let mut findings = Vec::new();
     let mut commits = Vec::new();
     if each_commit {
-        let ids = range::commits(repo, range)?;
+        let ids = revision::commits(repo, range)?;
         let mut each = Judge::new(repo, &objects, policy, matcher);
         for id in ids {
             let header = objects

@@ -10,7 +10,7 @@
 //! Like git (since 2.32), a `.gitignore` inside the working tree that is a symbolic link is not
 //! read. Lines are parsed as git parses them: a UTF-8 BOM is skipped, a `\r` before the newline is
 //! dropped, trailing unescaped spaces are trimmed. Patterns are compiled with the same
-//! git-compatible translation as the policy's (see [`crate::matcher`]).
+//! git-compatible translation as the policy's (see [`crate::policy::matcher`]).
 //!
 //! Not implemented: `.gitignore` files read from the index for paths outside a sparse checkout,
 //! and `core.excludesFile` values that need more than `~` expansion.
@@ -25,7 +25,7 @@ use std::rc::Rc;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::matcher::translate_for;
+use crate::policy::matcher::translate_for;
 
 /// Where a rule comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -223,7 +223,7 @@ impl Excludes {
     }
 
     /// The rules of `repo`'s working tree, with its config.
-    pub fn for_repo(repo: &crate::repo::Repo) -> Result<Excludes, crate::Error> {
+    pub fn for_repo(repo: &crate::git::repo::Repo) -> Result<Excludes, crate::Error> {
         let workdir = repo.workdir()?;
         Ok(Excludes::new(
             workdir,
@@ -235,7 +235,7 @@ impl Excludes {
 
     /// The files of root-level rules git reads for `repo`: `info/exclude` and the excludes file
     /// (whether or not they exist).
-    pub fn root_rule_files(repo: &crate::repo::Repo) -> Result<Vec<PathBuf>, crate::Error> {
+    pub fn root_rule_files(repo: &crate::git::repo::Repo) -> Result<Vec<PathBuf>, crate::Error> {
         let mut files = vec![repo.git.commondir().join("info/exclude")];
         files.extend(configured_excludes_file(repo)?.or_else(default_excludes_file));
         Ok(files)
@@ -345,7 +345,9 @@ impl Excludes {
 }
 
 /// `core.excludesFile`, if set.
-fn configured_excludes_file(repo: &crate::repo::Repo) -> Result<Option<PathBuf>, crate::Error> {
+fn configured_excludes_file(
+    repo: &crate::git::repo::Repo,
+) -> Result<Option<PathBuf>, crate::Error> {
     let config = repo
         .git
         .config()

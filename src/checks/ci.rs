@@ -20,7 +20,7 @@
 
 use serde_json::Value;
 
-use crate::range::RangeError;
+use crate::git::revision::RangeError;
 
 /// The range chosen from the CI environment.
 #[derive(Clone, Debug, PartialEq, Eq)]

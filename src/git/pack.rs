@@ -25,7 +25,7 @@ use flate2::{Decompress, FlushDecompress, Status};
 use git2::{ObjectType, Oid};
 use memmap2::Mmap;
 
-use crate::fasthash::FastMap;
+use crate::util::hash::FastMap;
 
 /// Bytes of an object id.
 const ID_LEN: usize = 20;

@@ -28,6 +28,8 @@
 //! some; they read as unknown), `sys.pycache_prefix` trees, and the mtime check itself: git does
 //! not keep file times, so a timestamp pyc can only be compared on its recorded source size.
 
+pub mod recompile;
+
 use std::fmt;
 use std::hash::Hasher;
 

@@ -11,11 +11,11 @@ use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
-use crate::repo::Repo;
+use crate::git::repo::Repo;
+use crate::model::error::Error;
 
 /// The hook script, as shipped in `hooks/pre-commit`.
-pub const SCRIPT: &str = include_str!("../hooks/pre-commit");
+pub const SCRIPT: &str = include_str!("../../hooks/pre-commit");
 
 /// The line that marks a hook as ours.
 const MARKER: &str = "# pycache-policy pre-commit hook";

@@ -10,7 +10,7 @@
 //! `/PARENT/*` so that only the path to the kept folder comes back.
 //!
 //! What the block cannot outweigh is a `.gitignore` in a deeper folder: git gives it precedence.
-//! Every probe is judged again with the proposed file (by [`crate::excludes`]) and each one that
+//! Every probe is judged again with the proposed file (by [`crate::git::excludes`]) and each one that
 //! still disagrees with the policy is reported with the file and line that defeat it.
 //!
 //! Everything outside the block is kept byte for byte: order, comments, a BOM, CRLF line endings
@@ -20,11 +20,11 @@ use std::collections::BTreeSet;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use crate::error::Error;
-use crate::excludes::{Decision, Excludes, SourceKind, Verdict as GitVerdict};
-use crate::index::IndexFile;
-use crate::matcher::{Matcher, Verdict};
+use crate::git::excludes::{Decision, Excludes, SourceKind, Verdict as GitVerdict};
+use crate::git::index::IndexFile;
+use crate::model::error::Error;
 use crate::policy::Policy;
+use crate::policy::matcher::{Matcher, Verdict};
 
 /// The first line of the managed block.
 pub const BEGIN: &str = "# BEGIN pycache-policy: written by `pycache-policy gitignore` from the policy; edit the policy, not this block";
@@ -79,7 +79,7 @@ pub fn probes(
 /// `info/exclude`, the excludes file), since a re-include is what can defeat the policy. This is
 /// what `pycache-policy gitignore` makes sure of, once; it walks the working tree.
 pub fn probes_thorough(
-    repo: &crate::repo::Repo,
+    repo: &crate::git::repo::Repo,
     index: &IndexFile,
     matcher: &Matcher,
     policy: &Policy,
@@ -304,7 +304,11 @@ impl Plan {
 }
 
 /// Works out the new root `.gitignore` for the policy and what git would still get wrong.
-pub fn plan(repo: &crate::repo::Repo, policy: &Policy, probes: &[Probe]) -> Result<Plan, Error> {
+pub fn plan(
+    repo: &crate::git::repo::Repo,
+    policy: &Policy,
+    probes: &[Probe],
+) -> Result<Plan, Error> {
     let path = repo.workdir()?.join(".gitignore");
     let old = match std::fs::symlink_metadata(&path) {
         Ok(m) if m.file_type().is_symlink() => {
@@ -377,7 +381,7 @@ pub fn apply(plan: &Plan) -> Result<(), Error> {
     let mode = std::fs::metadata(&plan.path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o644);
-    crate::hook::write_atomic(&plan.path, &plan.new, mode)
+    crate::fix::hook::write_atomic(&plan.path, &plan.new, mode)
 }
 
 /// Whether a line deciding a parent folder's exclusion can be outweighed from the end of the

@@ -1,0 +1,9 @@
+//! Git's formats and rules, read the way git reads them: repository discovery, the index, objects
+//! (packs and loose), tree diffs, revisions and git's ignore rules.
+
+pub mod diff;
+pub mod excludes;
+pub mod index;
+pub mod pack;
+pub mod repo;
+pub mod revision;

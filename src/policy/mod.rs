@@ -1,0 +1,10 @@
+//! The policy: which paths are Python caches that must not be tracked, and which cache folders a
+//! repository keeps on purpose. The model, its loader and validator, the matcher that applies it
+//! with git's pattern semantics, and the schema editors read.
+
+pub mod filter_repo;
+mod load;
+pub mod matcher;
+pub mod schema;
+
+pub use load::*;

@@ -1,0 +1,4 @@
+//! Small helpers every layer may use: byte paths, atomic writes, byte helpers, a fast hasher.
+//! Nothing here knows about policies, findings or repositories.
+
+pub(crate) mod hash;
