@@ -34,6 +34,7 @@ use crate::model::error::Error;
 use crate::policy::Policy;
 use crate::policy::filter_repo::{self, Untranslatable};
 use crate::policy::matcher::{Matcher, Verdict};
+use crate::util::bytes::{human_bytes, plural};
 use crate::util::hash::{FastMap, FastSet};
 
 /// The file mode of a submodule entry.
@@ -331,7 +332,7 @@ pub fn human(audit: &Audit, policy: &Policy) -> String {
         let id = i.commit.to_string();
         let _ = writeln!(out, "  {} {}", crate::report::short_id(&id), i.summary);
         for p in i.paths.iter().take(PATHS_SHOWN) {
-            let _ = writeln!(out, "      {}", crate::report::display_path(p));
+            let _ = writeln!(out, "      {}", crate::util::path::display_path(p));
         }
         if i.paths.len() > PATHS_SHOWN {
             let _ = writeln!(out, "      ... and {} more", i.paths.len() - PATHS_SHOWN);
@@ -427,17 +428,10 @@ pub fn json(audit: &Audit, policy: &Policy) -> String {
 
 /// A size for people: bytes, KiB, MiB or GiB, with the exact byte count.
 fn size(bytes: u64) -> String {
-    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
-    if bytes < 1024 {
-        return format!("{bytes} {}", if bytes == 1 { "byte" } else { "bytes" });
+    match bytes {
+        0..1024 => format!("{bytes} {}", plural(bytes as usize, "byte", "bytes")),
+        _ => format!("{} ({bytes} bytes)", human_bytes(bytes)),
     }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {} ({bytes} bytes)", UNITS[unit])
 }
 
 #[cfg(test)]

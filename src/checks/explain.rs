@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::git::excludes::{Excludes, Verdict as GitVerdict};
 use crate::git::index::IndexFile;
 use crate::policy::matcher::{Matcher, Verdict};
-use crate::report::display_path;
+use crate::util::path::display_path;
 
 /// Everything known about one path.
 #[derive(Clone, Debug)]

@@ -21,7 +21,7 @@ use crate::model::finding::Code;
 use crate::policy::{Level, PycChecks};
 use crate::pyc::recompile::{self, Interpreters};
 use crate::pyc::{self, Header, Invalidation, Problem, PycError};
-use crate::report::display_path;
+use crate::util::path::{display_path, split_last};
 
 /// Where a file was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,7 +232,7 @@ pub fn inspect(targets: Vec<Target>, recompile: bool) -> Vec<Inspection> {
         jobs.push(recompile::Job {
             pyc: &x.target.pyc,
             header: *x.header.as_ref().expect("checked above"),
-            file_name: pyc::split_last(&x.target.path).1,
+            file_name: split_last(&x.target.path).1,
             source: x.target.source.as_deref().expect("checked above"),
         });
     }

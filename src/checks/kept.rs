@@ -20,10 +20,6 @@
 //! target brings the pyc into scope). Not implemented: a source that is a link pointing outside
 //! the repository is not compared (its pyc gets no stale verdict).
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt as _;
-use std::path::Path;
-
 use git2::{ObjectType, Oid, Tree};
 
 use crate::checks::staged::Scope;
@@ -34,8 +30,8 @@ use crate::model::finding::{Code, Finding};
 use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy};
 use crate::pyc::recompile::{self, Interpreters};
-use crate::pyc::{self, Header, Invalidation, Problem, PyVersion, split_last};
-use crate::report::{display_path, shell_quote};
+use crate::pyc::{self, Header, Invalidation, Problem, PyVersion};
+use crate::util::path::{as_path, display_path, shell_quote, split_last};
 
 const MODE_SYMLINK: u32 = 0o120000;
 use crate::git::index::MODE_GITLINK;
@@ -631,11 +627,7 @@ impl Staged<'_> {
     }
 
     fn eq(&self, a: &[u8], b: &[u8]) -> bool {
-        if self.ignore_case {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
+        crate::util::path::same(a, b, self.ignore_case)
     }
 }
 
@@ -663,10 +655,6 @@ fn join_link(dir: &[u8], target: &[u8]) -> Option<Vec<u8>> {
 
 fn oid(bytes: &[u8]) -> Result<Oid, Error> {
     Oid::from_bytes(bytes).map_err(Error::git("read an object id from the index"))
-}
-
-fn as_path(bytes: &[u8]) -> &Path {
-    Path::new(OsStr::from_bytes(bytes))
 }
 
 #[cfg(test)]

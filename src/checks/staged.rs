@@ -9,10 +9,6 @@
 //! Finding the changes does not diff the whole index against `HEAD`: nearly every path fails the
 //! matcher's cheap literal test, and only the few that pass are looked up in `HEAD`'s tree.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
-
 use git2::{Oid, Tree};
 
 use crate::fix::gitignore::{self, Probe};
@@ -23,6 +19,7 @@ use crate::model::error::Error;
 use crate::model::finding::{Code, Finding, Severity};
 use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy, README_NAME};
+use crate::util::path::{as_path, display_path, parent, same};
 
 /// Which index entries to judge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,7 +250,7 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
     groups
         .into_iter()
         .map(|Group { rule, first: path, count, git, .. }| {
-            let shown = crate::report::display_path(&path);
+            let shown = display_path(&path);
             let more = match count {
                 1 => String::new(),
                 n => format!(" (and {} more like it)", n - 1),
@@ -306,10 +303,6 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
         .collect()
 }
 
-pub(crate) fn as_path(bytes: &[u8]) -> &Path {
-    Path::new(OsStr::from_bytes(bytes))
-}
-
 pub(crate) fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Finding {
     let folder = if excluded < path.len() {
         path[..excluded].to_vec()
@@ -344,22 +337,9 @@ pub(crate) fn missing_readme(kept: &AllowEntry) -> Finding {
     }
 }
 
-pub(crate) fn parent(path: &[u8]) -> &[u8] {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => &path[..i],
-        None => b"",
-    }
-}
-
 /// The index entries under the folder `prefix` (or equal to it, for a file).
 fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> Vec<Entry<'i>> {
-    let eq = |a: &[u8], b: &[u8]| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
-    };
+    let eq = |a: &[u8], b: &[u8]| same(a, b, ignore_case);
     let within = |p: &[u8]| {
         p.len() >= prefix.len()
             && eq(&p[..prefix.len()], prefix)

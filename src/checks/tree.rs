@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, Tree};
 
-use crate::checks::staged::{Outcome, as_path, missing_readme, tracked_cache};
+use crate::checks::staged::{Outcome, missing_readme, tracked_cache};
 use crate::git::diff::Objects;
 use crate::git::revision::{self, Range, Rev};
 use crate::model::error::Error;
@@ -33,6 +33,7 @@ use crate::model::finding::{Code, Finding};
 use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, Problem};
 use crate::report::{CommitInfo, Subject, short_id};
+use crate::util::path::as_path;
 
 const MODE_TREE: i32 = crate::git::diff::MODE_TREE as i32;
 use crate::git::index::MODE_GITLINK;

@@ -381,7 +381,8 @@ pub fn apply(plan: &Plan) -> Result<(), Error> {
     let mode = std::fs::metadata(&plan.path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o644);
-    crate::fix::hook::write_atomic(&plan.path, &plan.new, mode)
+    crate::util::fs::write_atomic(&plan.path, &plan.new, mode)
+        .map_err(Error::io("write", &plan.path))
 }
 
 /// Whether a line deciding a parent folder's exclusion can be outweighed from the end of the

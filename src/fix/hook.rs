@@ -7,12 +7,11 @@
 //! runs first. `uninstall` removes our hook and puts a chained one back. Both are idempotent.
 
 use std::fs;
-use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::git::repo::Repo;
 use crate::model::error::Error;
+use crate::util::fs::write_atomic;
 
 /// The hook script, as shipped in `hooks/pre-commit`.
 pub const SCRIPT: &str = include_str!("../../hooks/pre-commit");
@@ -161,30 +160,5 @@ pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
 /// Writes `text` to `path` atomically (a temporary file in the same folder, then a rename), with
 /// mode 0755.
 pub fn write_executable(path: &Path, text: &str) -> Result<(), Error> {
-    write_atomic(path, text.as_bytes(), 0o755)
-}
-
-/// Writes `bytes` to `path` atomically with the given mode: readers see the old file or the new
-/// one, never half of it, and a failure leaves the old file as it was.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.pycache-policy.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.set_permissions(fs::Permissions::from_mode(mode))?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("write", path)(e)
-    })
+    write_atomic(path, text.as_bytes(), 0o755).map_err(Error::io("write", path))
 }

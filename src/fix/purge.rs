@@ -31,7 +31,8 @@ use crate::git::index::IndexFile;
 use crate::model::error::Error;
 use crate::policy::matcher::{Matcher, Verdict};
 use crate::pyc;
-use crate::report::display_path;
+use crate::util::bytes::{human_bytes, plural};
+use crate::util::path::display_path;
 
 /// Why a forbidden path is left on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -404,7 +405,7 @@ pub fn render(plan: &Plan, done: Option<&Done>) -> String {
         let _ = writeln!(
             out,
             "  {verb} {n:>5} {} {:>10}  {shown}",
-            files(*n),
+            plural(*n, "file", "files"),
             human_bytes(*bytes)
         );
     }
@@ -418,7 +419,7 @@ pub fn render(plan: &Plan, done: Option<&Done>) -> String {
                 out,
                 "purge (dry run): would remove {} {} ({}) in {} {}; nothing was changed",
                 plan.remove.len(),
-                files(plan.remove.len()),
+                plural(plan.remove.len(), "file", "files"),
                 human_bytes(plan.bytes()),
                 groups.len(),
                 if groups.len() == 1 {
@@ -433,7 +434,7 @@ pub fn render(plan: &Plan, done: Option<&Done>) -> String {
                 out,
                 "purge: removed {} {} ({} freed) and {} empty {}",
                 d.removed,
-                files(d.removed),
+                plural(d.removed, "file", "files"),
                 human_bytes(d.bytes),
                 d.folders,
                 if d.folders == 1 { "folder" } else { "folders" }
@@ -464,25 +465,6 @@ pub fn render(plan: &Plan, done: Option<&Done>) -> String {
         );
     }
     out
-}
-
-fn files(n: usize) -> &'static str {
-    if n == 1 { "file" } else { "files" }
-}
-
-/// Bytes for people: `812 B`, `4.0 KiB`, `1.2 MiB`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 #[cfg(test)]

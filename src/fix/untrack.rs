@@ -24,8 +24,6 @@
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +34,10 @@ use crate::git::repo::Repo;
 use crate::model::error::Error;
 use crate::policy::Policy;
 use crate::policy::matcher::{Matcher, Verdict};
-use crate::report::{display_path, folder_heading};
+use crate::report::folder_heading;
+use crate::util::bytes::plural;
+use crate::util::fs::{CommitStep, LockFile};
+use crate::util::path::{display_path, parent};
 
 /// The commit to make after untracking.
 pub const COMMIT_COMMAND: &str = "git commit -m \"Stop tracking Python bytecode caches\"";
@@ -114,7 +115,7 @@ pub fn plan(repo: &Repo, matcher: &Matcher) -> Result<Plan, Error> {
 /// is nothing to remove the index is not rewritten.
 pub fn apply(repo: &Repo, matcher: &Matcher) -> Result<Plan, Error> {
     let path = require_index(repo)?;
-    let mut lock = Lock::acquire(&path)?;
+    let mut lock = lock_index(&path)?;
     // Read under the lock: nothing can change the index between this read and the rename.
     let index = read(repo, &path)?;
     let plan = plan_index(repo, &index, matcher)?;
@@ -137,7 +138,7 @@ pub fn apply(repo: &Repo, matcher: &Matcher) -> Result<Plan, Error> {
                 detail: e.to_string(),
             },
         })?;
-    lock.commit(&bytes)?;
+    commit_index(&mut lock, &path, &bytes)?;
     Ok(plan)
 }
 
@@ -300,77 +301,35 @@ fn refuse_forbidden_inside(
     }
 }
 
-fn parent(path: &[u8]) -> &[u8] {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => &path[..i],
-        None => b"",
-    }
-}
-
-/// `<index>.lock`, created exclusively; removed when dropped unless committed.
-struct Lock {
-    index: PathBuf,
-    path: PathBuf,
-    file: Option<File>,
-}
-
-impl Lock {
-    fn acquire(index: &Path) -> Result<Lock, Error> {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let mut path = index.as_os_str().to_owned();
-        path.push(".lock");
-        let path = PathBuf::from(path);
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o666)
-            .open(&path)
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    Error::IndexLocked { lock: path.clone() }
-                } else {
-                    Error::IndexWrite {
-                        path: index.to_path_buf(),
-                        action: "create the lock file for",
-                        source: e,
-                    }
-                }
-            })?;
-        Ok(Lock {
-            index: index.to_path_buf(),
-            path,
-            file: Some(file),
-        })
-    }
-
-    /// Writes `bytes` as the new index: into the lock file, flushed to disk, renamed over the
-    /// index.
-    fn commit(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let fail = |action: &'static str| {
-            let index = self.index.clone();
-            move |source| Error::IndexWrite {
-                path: index,
-                action,
-                source,
+/// `<index>.lock`, taken as git takes it; the error says which one is in the way.
+fn lock_index(index: &Path) -> Result<LockFile, Error> {
+    LockFile::git_lock(index).map_err(|e| {
+        let mut lock = index.as_os_str().to_owned();
+        lock.push(".lock");
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::IndexLocked { lock: lock.into() }
+        } else {
+            Error::IndexWrite {
+                path: index.to_path_buf(),
+                action: "create the lock file for",
+                source: e,
             }
-        };
-        let mut file = self.file.take().expect("a lock is committed once");
-        file.write_all(bytes).map_err(fail("write the new"))?;
-        file.sync_all().map_err(fail("flush to disk the new"))?;
-        drop(file);
-        std::fs::rename(&self.path, &self.index).map_err(fail("replace"))?;
-        self.path = PathBuf::new(); // committed: nothing to remove
-        Ok(())
-    }
+        }
+    })
 }
 
-impl Drop for Lock {
-    fn drop(&mut self) {
-        drop(self.file.take());
-        if !self.path.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
+/// Writes `bytes` as the new index through its lock.
+fn commit_index(lock: &mut LockFile, index: &Path, bytes: &[u8]) -> Result<(), Error> {
+    lock.commit(bytes)
+        .map_err(|(step, source)| Error::IndexWrite {
+            path: index.to_path_buf(),
+            action: match step {
+                CommitStep::Write => "write the new",
+                CommitStep::Flush => "flush to disk the new",
+                CommitStep::Rename => "replace",
+            },
+            source,
+        })
 }
 
 /// Whether the plan was carried out or only shown.
@@ -445,8 +404,4 @@ pub fn render(plan: &Plan, policy: &Policy, mode: Mode) -> String {
         }
     }
     out
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }

@@ -26,6 +26,7 @@ use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::policy::matcher::translate_for;
+use crate::util::bytes::trim_trailing_spaces;
 
 /// Where a rule comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,8 +98,8 @@ impl RuleFile {
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            let text = String::from_utf8_lossy(raw);
-            let line = trim_trailing_spaces(&text);
+            let text = String::from_utf8_lossy(trim_trailing_spaces(raw));
+            let line: &str = &text;
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
@@ -144,24 +145,6 @@ impl RuleFile {
             matched: full.to_vec(),
         })
     }
-}
-
-/// git's trim_trailing_spaces: trailing spaces go unless escaped with a backslash.
-fn trim_trailing_spaces(line: &str) -> &str {
-    let bytes = line.as_bytes();
-    let mut end = bytes.len();
-    while end > 0 && bytes[end - 1] == b' ' {
-        let backslashes = bytes[..end - 1]
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b'\\')
-            .count();
-        if backslashes % 2 == 1 {
-            break;
-        }
-        end -= 1;
-    }
-    &line[..end]
 }
 
 /// git's exclude rules for one working tree.
@@ -375,15 +358,6 @@ fn shown_path(workdir: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trailing_spaces_like_git() {
-        assert_eq!(trim_trailing_spaces("a  "), "a");
-        assert_eq!(trim_trailing_spaces("a\\ "), "a\\ ");
-        assert_eq!(trim_trailing_spaces("a\\  "), "a\\ ");
-        assert_eq!(trim_trailing_spaces("a\\\\ "), "a\\\\");
-        assert_eq!(trim_trailing_spaces("a\t"), "a\t");
-    }
 
     fn rules(text: &str) -> Excludes {
         let mut e = Excludes::new(

@@ -259,14 +259,14 @@ impl fmt::Display for Error {
                 lock.display()
             ),
             Error::SparseDirectory { folder, path } => {
-                let folder = crate::report::display_path(folder);
+                let folder = crate::util::path::display_path(folder);
                 write!(
                     f,
                     "{} is forbidden, but it lies in {folder}/, which this sparse index stores as \
                      one entry; untracking it would need the whole folder expanded in the index, \
                      so nothing was changed\n  run `git sparse-checkout add {folder}` (or `git \
                      sparse-checkout disable`) and run the command again",
-                    crate::report::display_path(path)
+                    crate::util::path::display_path(path)
                 )
             }
             Error::IndexUnsupported { path, detail } => write!(

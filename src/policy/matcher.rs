@@ -52,6 +52,8 @@ use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::policy::{AllowEntry, Policy};
+use crate::util::bytes::trim_trailing_spaces;
+use crate::util::path::same;
 
 /// What the policy says about one path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,11 +259,7 @@ impl Matcher {
     }
 
     fn bytes_eq(&self, a: &[u8], b: &[u8]) -> bool {
-        if self.ignore_case {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
+        same(a, b, self.ignore_case)
     }
 }
 
@@ -439,29 +437,6 @@ impl GitPattern {
         }
         String::from_utf8(g.out).expect("literal bytes are copied in order from a str")
     }
-}
-
-/// git's `trim_trailing_spaces`: drops trailing spaces that are not escaped.
-fn trim_trailing_spaces(line: &[u8]) -> &[u8] {
-    let mut last_space = None;
-    let mut i = 0;
-    while i < line.len() {
-        match line[i] {
-            b' ' => {
-                last_space.get_or_insert(i);
-            }
-            b'\\' => {
-                i += 1;
-                if i >= line.len() {
-                    return line;
-                }
-                last_space = None;
-            }
-            _ => last_space = None,
-        }
-        i += 1;
-    }
-    &line[..last_space.unwrap_or(line.len())]
 }
 
 /// Splits a pattern body (no `!`, no trailing `/`, no leading `/` when anchored) into tokens.

@@ -36,6 +36,9 @@ use std::hash::Hasher;
 use serde::Serialize;
 use siphasher::sip::{SipHasher13, SipHasher24};
 
+use crate::util::bytes::hex;
+use crate::util::path::split_last;
+
 /// A CPython feature release, such as 3.12.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PyVersion {
@@ -586,14 +589,6 @@ pub fn source_path(path: &[u8]) -> Option<Vec<u8>> {
     parse_pyc_path(path).map(|p| p.source_path())
 }
 
-/// `(folder, last component)`; the folder is empty for a path without `/`.
-pub(crate) fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => (b"", path),
-    }
-}
-
 /// The kind of a [`Problem`]; its [`ProblemKind::as_str`] is stable (kebab-case, the finding code
 /// the check reports it under).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -925,11 +920,6 @@ pub fn verify(path: &[u8], pyc: &[u8], source: Option<&[u8]>) -> Vec<Problem> {
         Invalidation::CheckedHash { .. } => {}
     }
     problems
-}
-
-/// Lowercase hex digits, two per byte.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).

@@ -37,7 +37,8 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::pyc::{Header, PyVersion, hex};
+use crate::pyc::{Header, PyVersion};
+use crate::util::bytes::hex;
 
 /// A Python interpreter found on `PATH` that writes a given magic number.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,11 +14,11 @@ mod junit;
 mod sarif;
 mod summary;
 
-use std::fmt::Write as _;
-
 use crate::checks::staged::{Outcome, Scope};
 use crate::model::finding::Finding;
 use crate::policy::Policy;
+use crate::util::bytes::plural;
+pub use crate::util::path::{display_path, shell_quote};
 
 pub use github::escape_data as github_escape_data;
 pub use github::escape_property as github_escape_property;
@@ -311,10 +311,6 @@ fn fix_for(outcome: &Outcome, f: &Finding) -> Option<String> {
     }
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
 /// The findings of `outcome` with the given commit (or none), in order.
 fn findings_of<'a>(outcome: &'a Outcome, commit: Option<&'a str>) -> Vec<&'a Finding> {
     outcome
@@ -342,73 +338,6 @@ pub fn folder_heading(folder: &[u8], count: usize, rules: &[&str]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
-}
-
-/// A path as git shows it: as is when it is printable UTF-8, else in double quotes with C-style
-/// escapes (octal for bytes that are not UTF-8), like `core.quotePath=false`.
-pub fn display_path(path: &[u8]) -> String {
-    match std::str::from_utf8(path) {
-        Ok(s) if !s.chars().any(|c| c.is_control() || c == '"' || c == '\\') => s.to_string(),
-        _ => {
-            let mut out = String::from("\"");
-            for chunk in path.utf8_chunks() {
-                for c in chunk.valid().chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\t' => out.push_str("\\t"),
-                        '\n' => out.push_str("\\n"),
-                        // Each UTF-8 byte, as git quotes and as bash's $'...' reads it.
-                        c if c.is_control() => {
-                            for b in c.encode_utf8(&mut [0; 4]).bytes() {
-                                let _ = write!(out, "\\{b:03o}");
-                            }
-                        }
-                        c => out.push(c),
-                    }
-                }
-                for b in chunk.invalid() {
-                    let _ = write!(out, "\\{b:03o}");
-                }
-            }
-            out.push('"');
-            out
-        }
-    }
-}
-
-/// Quotes a path for a POSIX shell; bytes that are not printable UTF-8 use bash/zsh `$'...'`.
-pub fn shell_quote(path: &[u8]) -> String {
-    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_-./+@%=:,".contains(b);
-    if !path.is_empty() && path.iter().all(plain) && path[0] != b'-' {
-        return String::from_utf8_lossy(path).into_owned();
-    }
-    match std::str::from_utf8(path) {
-        Ok(s) if !s.chars().any(char::is_control) => format!("'{}'", s.replace('\'', r"'\''")),
-        _ => {
-            let mut out = String::from("$'");
-            for chunk in path.utf8_chunks() {
-                for c in chunk.valid().chars() {
-                    match c {
-                        '\'' => out.push_str("\\'"),
-                        '\\' => out.push_str("\\\\"),
-                        // Each UTF-8 byte, as git quotes and as bash's $'...' reads it.
-                        c if c.is_control() => {
-                            for b in c.encode_utf8(&mut [0; 4]).bytes() {
-                                let _ = write!(out, "\\{b:03o}");
-                            }
-                        }
-                        c => out.push(c),
-                    }
-                }
-                for b in chunk.invalid() {
-                    let _ = write!(out, "\\{b:03o}");
-                }
-            }
-            out.push('\'');
-            out
-        }
-    }
 }
 
 #[cfg(test)]
