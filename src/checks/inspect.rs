@@ -194,7 +194,7 @@ impl Inspection {
         let header_errors = self
             .problems
             .iter()
-            .any(|p| defaults.level(Code::of_problem(p.kind())) == Level::Error);
+            .any(|p| defaults.level(crate::checks::kept::code_of(p.kind())) == Level::Error);
         let code_differs = matches!(
             &self.recompiled,
             Some(Ok(recompile::Outcome {
@@ -352,7 +352,7 @@ pub fn human(inspections: &[Inspection]) -> String {
             );
         }
         for p in &x.problems {
-            let code = Code::of_problem(p.kind());
+            let code = crate::checks::kept::code_of(p.kind());
             let _ = writeln!(out, "  {}[{code}]: {p}", default_severity(code));
         }
         match &x.recompiled {
@@ -417,7 +417,7 @@ pub fn json(inspections: &[Inspection]) -> String {
                 .problems
                 .iter()
                 .map(|p| {
-                    let code = Code::of_problem(p.kind());
+                    let code = crate::checks::kept::code_of(p.kind());
                     json!({
                         "code": code.as_str(),
                         "severity": default_severity(code),

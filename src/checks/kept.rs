@@ -22,7 +22,7 @@
 
 use git2::{ObjectType, Oid, Tree};
 
-use crate::checks::staged::Scope;
+use crate::model::outcome::Scope;
 use crate::git::index::{IndexFile, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
@@ -30,7 +30,7 @@ use crate::model::finding::{Code, Finding};
 use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy};
 use crate::pyc::recompile::{self, Interpreters};
-use crate::pyc::{self, Header, Invalidation, Problem, PyVersion};
+use crate::pyc::{self, Header, Invalidation, Problem, ProblemKind, PyVersion};
 use crate::util::path::{as_path, display_path, shell_quote, split_last};
 
 const MODE_SYMLINK: u32 = 0o120000;
@@ -193,6 +193,18 @@ fn recompile_kept(judged: &mut [Judged<'_>]) {
     }
 }
 
+/// The code a problem found in a kept pyc's header is reported under: its own name.
+pub(crate) fn code_of(kind: ProblemKind) -> Code {
+    match kind {
+        ProblemKind::Stale => Code::PycStale,
+        ProblemKind::Orphan => Code::PycOrphan,
+        ProblemKind::TagMismatch => Code::PycTagMismatch,
+        ProblemKind::Invalid => Code::PycInvalid,
+        ProblemKind::Unverifiable => Code::PycUnverifiable,
+        ProblemKind::UncheckedHash => Code::PycUncheckedHash,
+    }
+}
+
 /// The findings, at the levels each allow entry sets.
 fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -215,7 +227,7 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
         for problem in &j.problems {
             let fix = fix(j, problem, judged);
             push(
-                Code::of_problem(problem.kind()),
+                code_of(problem.kind()),
                 format!("`{shown}`: {problem}; {fix}"),
             );
         }
@@ -660,6 +672,20 @@ fn oid(bytes: &[u8]) -> Result<Oid, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_problems_keep_their_names_as_codes() {
+        for &kind in ProblemKind::ALL {
+            assert_eq!(code_of(kind).as_str(), kind.as_str());
+            assert!(Code::PYC.contains(&code_of(kind)));
+        }
+        for code in Code::PYC {
+            assert!(code.as_str().starts_with("pyc-"), "{code}");
+            assert!(Code::ALL.contains(&code));
+        }
+        let pyc_in_all = Code::ALL.iter().filter(|c| c.as_str().starts_with("pyc-"));
+        assert_eq!(pyc_in_all.count(), Code::PYC.len());
+    }
 
     macro_rules! links {
         ($($name:ident: $dir:expr, $target:expr => $want:expr;)*) => {$(

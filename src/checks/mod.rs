@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod ci;
 pub mod explain;
+mod findings;
 pub mod inspect;
 pub mod kept;
 pub mod staged;

@@ -16,36 +16,12 @@ use crate::git::excludes::{Excludes, Verdict as GitVerdict};
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
+use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::model::finding::{Code, Finding, Severity};
+use crate::model::outcome::{Outcome, Scope};
 use crate::policy::matcher::{Matcher, Verdict};
-use crate::policy::{AllowEntry, Policy, README_NAME};
+use crate::policy::{AllowEntry, Policy};
 use crate::util::path::{as_path, display_path, parent, same};
-
-/// Which index entries to judge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Entries the next commit adds or modifies relative to `HEAD`.
-    Staged,
-    /// Every entry in the index.
-    All,
-}
-
-/// The result of a check: the findings and what it takes to fix them.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// What the policy objects to, sorted by path.
-    pub findings: Vec<Finding>,
-    /// Paths to pass to `git rm -r --cached --` to untrack every forbidden path found: a whole
-    /// cache folder where everything tracked in it is forbidden, else the files one by one.
-    pub untrack: Vec<Vec<u8>>,
-}
-
-impl Outcome {
-    /// Whether any finding fails the check.
-    pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(Finding::is_error)
-    }
-}
 
 /// Judges the staged index of `repo` against the policy.
 pub fn check_index(
@@ -303,39 +279,7 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
         .collect()
 }
 
-pub(crate) fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Finding {
-    let folder = if excluded < path.len() {
-        path[..excluded].to_vec()
-    } else {
-        parent(path).to_vec()
-    };
-    Finding {
-        code: Code::TrackedCache,
-        severity: Severity::Error,
-        path: path.to_vec(),
-        folder,
-        rule: pattern.to_string(),
-        message: format!("Python bytecode cache is tracked (forbidden by `{pattern}`)"),
-        commit: None,
-    }
-}
 
-pub(crate) fn missing_readme(kept: &AllowEntry) -> Finding {
-    let candidates = kept.readme_candidates().join(" or ");
-    Finding {
-        code: Code::AllowlistMissingReadme,
-        severity: Severity::Error,
-        path: kept.path.as_bytes().to_vec(),
-        folder: kept.path.as_bytes().to_vec(),
-        rule: kept.display_path(),
-        message: format!(
-            "`{}` is kept on purpose, but no tracked {README_NAME} explains it: write {candidates} \
-             and `git add` it",
-            kept.display_path()
-        ),
-        commit: None,
-    }
-}
 
 /// The index entries under the folder `prefix` (or equal to it, for a file).
 fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> Vec<Entry<'i>> {

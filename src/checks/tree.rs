@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, Tree};
 
-use crate::checks::staged::{Outcome, missing_readme, tracked_cache};
+use crate::checks::findings::{missing_readme, tracked_cache};
+use crate::model::outcome::Outcome;
 use crate::git::diff::Objects;
 use crate::git::revision::{self, Range, Rev};
 use crate::model::error::Error;

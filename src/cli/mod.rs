@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use pycache_policy::checks::staged::{Scope, check_index};
+use pycache_policy::checks::staged::check_index;
+use pycache_policy::model::outcome::Scope;
 use pycache_policy::fix::hook::{self, Installed, Uninstalled};
 use pycache_policy::git::excludes::Excludes;
 use pycache_policy::git::repo::Repo;
@@ -794,7 +795,7 @@ fn check_history(
 ) -> Result<
     (
         Policy,
-        pycache_policy::checks::staged::Outcome,
+        pycache_policy::model::outcome::Outcome,
         report::Subject,
     ),
     Error,

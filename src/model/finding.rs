@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use crate::pyc::ProblemKind;
-
 /// The kind of a finding. Its [`Code::as_str`] is stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
@@ -65,18 +63,6 @@ impl Code {
         Code::PycRecompileUnavailable,
     ];
 
-    /// The code a problem found in a kept pyc's header is reported under.
-    pub fn of_problem(kind: ProblemKind) -> Code {
-        match kind {
-            ProblemKind::Stale => Code::PycStale,
-            ProblemKind::Orphan => Code::PycOrphan,
-            ProblemKind::TagMismatch => Code::PycTagMismatch,
-            ProblemKind::Invalid => Code::PycInvalid,
-            ProblemKind::Unverifiable => Code::PycUnverifiable,
-            ProblemKind::UncheckedHash => Code::PycUncheckedHash,
-        }
-    }
-
     /// The stable kebab-case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -116,17 +102,17 @@ impl Code {
             Code::PycRecompileUnavailable => {
                 "a kept pyc's code could not be compared with a recompiled one"
             }
-            Code::PycStale
-            | Code::PycOrphan
-            | Code::PycTagMismatch
-            | Code::PycInvalid
-            | Code::PycUnverifiable
-            | Code::PycUncheckedHash => {
-                let kind = ProblemKind::ALL
-                    .iter()
-                    .find(|k| Code::of_problem(**k) == self)
-                    .expect("every header problem has a code");
-                kind.description()
+            Code::PycInvalid => "a kept pyc has an unreadable header or an unknown magic number",
+            Code::PycOrphan => "a kept pyc has no source beside its folder",
+            Code::PycTagMismatch => {
+                "a kept pyc's cache tag names another Python than its magic number"
+            }
+            Code::PycStale => "a kept pyc does not match its source as staged",
+            Code::PycUnverifiable => {
+                "a kept pyc is timestamp-based, which cannot be checked after a clone"
+            }
+            Code::PycUncheckedHash => {
+                "a kept pyc is unchecked-hash: Python uses it even when its source changes"
             }
         }
     }
@@ -202,21 +188,5 @@ mod tests {
             );
             assert!(!code.description().is_empty());
         }
-    }
-
-    #[test]
-    fn header_problems_keep_their_names_as_codes() {
-        for &kind in ProblemKind::ALL {
-            let code = Code::of_problem(kind);
-            assert_eq!(code.as_str(), kind.as_str());
-            assert_eq!(code.description(), kind.description());
-            assert!(Code::PYC.contains(&code));
-        }
-        for code in Code::PYC {
-            assert!(code.as_str().starts_with("pyc-"), "{code}");
-            assert!(Code::ALL.contains(&code));
-        }
-        let pyc_in_all = Code::ALL.iter().filter(|c| c.as_str().starts_with("pyc-"));
-        assert_eq!(pyc_in_all.count(), Code::PYC.len());
     }
 }

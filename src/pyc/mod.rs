@@ -629,26 +629,6 @@ impl ProblemKind {
             ProblemKind::UncheckedHash => "pyc-unchecked-hash",
         }
     }
-
-    /// One line on what the kind means.
-    pub fn description(self) -> &'static str {
-        match self {
-            ProblemKind::Invalid => {
-                "a kept pyc has an unreadable header or an unknown magic number"
-            }
-            ProblemKind::Orphan => "a kept pyc has no source beside its folder",
-            ProblemKind::TagMismatch => {
-                "a kept pyc's cache tag names another Python than its magic number"
-            }
-            ProblemKind::Stale => "a kept pyc does not match its source as staged",
-            ProblemKind::Unverifiable => {
-                "a kept pyc is timestamp-based, which cannot be checked after a clone"
-            }
-            ProblemKind::UncheckedHash => {
-                "a kept pyc is unchecked-hash: Python uses it even when its source changes"
-            }
-        }
-    }
 }
 
 impl fmt::Display for ProblemKind {
@@ -1400,7 +1380,6 @@ mod tests {
             assert!(seen.insert(s), "duplicate {s}");
             assert!(s.starts_with("pyc-"));
             assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
-            assert!(!kind.description().is_empty());
         }
     }
 

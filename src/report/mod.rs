@@ -14,7 +14,7 @@ mod junit;
 mod sarif;
 mod summary;
 
-use crate::checks::staged::{Outcome, Scope};
+use crate::model::outcome::{Outcome, Scope};
 use crate::model::finding::Finding;
 use crate::policy::Policy;
 use crate::util::bytes::plural;
