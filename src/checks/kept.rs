@@ -22,11 +22,11 @@
 
 use git2::{ObjectType, Oid, Tree};
 
-use crate::model::outcome::Scope;
 use crate::git::index::{IndexFile, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
 use crate::model::finding::{Code, Finding};
+use crate::model::outcome::Scope;
 use crate::policy::matcher::{Matcher, Verdict};
 use crate::policy::{AllowEntry, Policy};
 use crate::pyc::recompile::{self, Interpreters};

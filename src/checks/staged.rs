@@ -11,12 +11,12 @@
 
 use git2::{Oid, Tree};
 
+use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::fix::gitignore::{self, Probe};
 use crate::git::excludes::{Excludes, Verdict as GitVerdict};
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
-use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::model::finding::{Code, Finding, Severity};
 use crate::model::outcome::{Outcome, Scope};
 use crate::policy::matcher::{Matcher, Verdict};
@@ -278,8 +278,6 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
         })
         .collect()
 }
-
-
 
 /// The index entries under the folder `prefix` (or equal to it, for a file).
 fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> Vec<Entry<'i>> {

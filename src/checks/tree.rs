@@ -26,13 +26,13 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository, Tree};
 
 use crate::checks::findings::{missing_readme, tracked_cache};
-use crate::model::outcome::Outcome;
 use crate::git::diff::Objects;
 use crate::git::revision::{self, Range, Rev};
 use crate::model::error::Error;
 use crate::model::finding::{Code, Finding};
+use crate::model::outcome::Outcome;
 use crate::policy::matcher::{Matcher, Verdict};
-use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, Problem};
+use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, PolicyProblem};
 use crate::report::{CommitInfo, Subject, short_id};
 use crate::util::path::as_path;
 
@@ -200,7 +200,7 @@ pub fn policy_from_tree(repo: &Repository, tree: &Tree<'_>, label: &str) -> Resu
             Ok(text) => Ok(Some((text, origin))),
             Err(_) => Err(Error::Policy(PolicyError {
                 origin: Origin::File(origin),
-                problems: vec![Problem {
+                problems: vec![PolicyProblem {
                     line: 0,
                     column: 0,
                     message: "the policy file is not valid UTF-8 (TOML must be UTF-8)".into(),

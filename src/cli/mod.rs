@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use pycache_policy::checks::staged::check_index;
-use pycache_policy::model::outcome::Scope;
 use pycache_policy::fix::hook::{self, Installed, Uninstalled};
 use pycache_policy::git::excludes::Excludes;
 use pycache_policy::git::repo::Repo;
 use pycache_policy::model::error::Error;
+use pycache_policy::model::outcome::Scope;
 use pycache_policy::policy::matcher::Matcher;
-use pycache_policy::policy::{POLICY_FILE, Policy, PolicyError, Problem};
+use pycache_policy::policy::{POLICY_FILE, Policy, PolicyError, PolicyProblem};
 use pycache_policy::report::{self, Format};
 use pycache_policy::{checks::explain, fix::gitignore, fix::purge};
 
@@ -653,7 +653,7 @@ fn compile(policy: &Policy, ignore_case: bool) -> Result<Matcher, Error> {
     Matcher::new(policy, ignore_case).map_err(|message| {
         Error::Policy(PolicyError {
             origin: policy.origin.clone(),
-            problems: vec![Problem {
+            problems: vec![PolicyProblem {
                 line: 0,
                 column: 0,
                 message,

@@ -25,7 +25,7 @@ use std::rc::Rc;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::policy::matcher::translate_for;
+use crate::git::pattern::translate_for;
 use crate::util::bytes::trim_trailing_spaces;
 
 /// Where a rule comes from.

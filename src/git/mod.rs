@@ -5,5 +5,6 @@ pub mod diff;
 pub mod excludes;
 pub mod index;
 pub mod pack;
+pub(crate) mod pattern;
 pub mod repo;
 pub mod revision;

@@ -13,9 +13,10 @@
 //! turns into an empty range that passes.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
+
+pub use crate::model::error::{FETCH_MORE, RangeError};
 
 /// A revision as the user or the CI system named it.
 #[derive(Clone, Copy, Debug)]
@@ -50,158 +51,6 @@ impl Range {
     /// The commit whose tree the head's tree is compared with.
     pub fn from(&self) -> Oid {
         self.merge_base.unwrap_or(self.base)
-    }
-}
-
-/// Why a range or revision cannot be judged.
-#[derive(Debug)]
-pub enum RangeError {
-    /// `--range` got something that is not `BASE..HEAD` or `BASE...HEAD`.
-    BadSpec {
-        /// What was given.
-        spec: String,
-    },
-    /// No object of that name.
-    Unknown {
-        /// The name.
-        rev: String,
-        /// Where the name came from, if not the command line.
-        origin: Option<String>,
-        /// The repository is a shallow clone (so the commit may exist upstream).
-        shallow: bool,
-    },
-    /// The name is ambiguous (an abbreviated id shared by several objects).
-    Ambiguous {
-        /// The name.
-        rev: String,
-    },
-    /// The name resolves to something that is not a commit (or, for `--tree`, not a tree).
-    WrongKind {
-        /// The name.
-        rev: String,
-        /// What it names (`blob`, `tree`, ...).
-        kind: String,
-        /// What was needed (`commit`, `tree`).
-        wanted: &'static str,
-    },
-    /// `BASE...HEAD` where the two have no merge base.
-    NoMergeBase {
-        /// The range.
-        spec: String,
-        /// The repository is a shallow clone (so the merge base may lie beyond its depth).
-        shallow: bool,
-    },
-    /// A commit of the range has parents the shallow clone does not hold.
-    Truncated {
-        /// The range.
-        spec: String,
-        /// The first commit whose parents are missing.
-        commit: Oid,
-    },
-    /// `audit` in a shallow clone, which does not hold the history to audit.
-    ShallowAudit,
-    /// The CI environment does not say what to judge.
-    Ci {
-        /// What is missing or unsupported, and what to do.
-        reason: String,
-    },
-    /// Any other libgit2 failure.
-    Git {
-        /// What was being done.
-        action: &'static str,
-        /// libgit2's error.
-        source: git2::Error,
-    },
-}
-
-/// The advice for a clone that lacks history.
-pub const FETCH_MORE: &str = "fetch the history it needs: with actions/checkout set \
-                              `fetch-depth: 0`; in GitLab CI set the variable `GIT_DEPTH: 0`; \
-                              by hand, `git fetch --unshallow` (or `git fetch --deepen=N`)";
-
-impl fmt::Display for RangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RangeError::BadSpec { spec } => write!(
-                f,
-                "`{spec}` is not a range\n  write BASE..HEAD (compare BASE with HEAD) or \
-                 BASE...HEAD (compare their merge base with HEAD, as a pull request does)"
-            ),
-            RangeError::Unknown {
-                rev,
-                origin,
-                shallow,
-            } => {
-                let from = origin
-                    .as_ref()
-                    .map(|o| format!(" (from {o})"))
-                    .unwrap_or_default();
-                if *shallow {
-                    write!(
-                        f,
-                        "unknown revision `{rev}`{from}: this is a shallow clone, and it does \
-                         not have that commit\n  {FETCH_MORE}"
-                    )
-                } else {
-                    write!(
-                        f,
-                        "unknown revision `{rev}`{from}: no commit, branch or tag of that name \
-                         in this repository\n  check the name, or fetch it first (for example \
-                         `git fetch origin {rev}`)"
-                    )
-                }
-            }
-            RangeError::Ambiguous { rev } => write!(
-                f,
-                "ambiguous revision `{rev}`: several objects start with it\n  give more of the \
-                 commit id"
-            ),
-            RangeError::WrongKind { rev, kind, wanted } => {
-                write!(f, "`{rev}` names a {kind}, not a {wanted}")
-            }
-            RangeError::NoMergeBase { spec, shallow } => {
-                if *shallow {
-                    write!(
-                        f,
-                        "cannot find the merge base of `{spec}`: this shallow clone does not \
-                         reach back to it\n  {FETCH_MORE}"
-                    )
-                } else {
-                    write!(
-                        f,
-                        "`{spec}` has no merge base: the two commits share no history\n  \
-                         compare their trees directly with BASE..HEAD"
-                    )
-                }
-            }
-            RangeError::Truncated { spec, commit } => write!(
-                f,
-                "cannot judge every commit of `{spec}`: this shallow clone stops at commit \
-                 {commit}, whose parents it does not have\n  {FETCH_MORE}"
-            ),
-            RangeError::ShallowAudit => write!(
-                f,
-                "this is a shallow clone: it does not hold the whole history, so an audit \
-                 would miss caches and blame the oldest commits it has for the rest\n  \
-                 {FETCH_MORE}"
-            ),
-            RangeError::Ci { reason } => write!(
-                f,
-                "cannot tell which commits to judge from the CI environment: {reason}"
-            ),
-            RangeError::Git { action, source } => {
-                write!(f, "cannot {action}: {}", source.message())
-            }
-        }
-    }
-}
-
-impl std::error::Error for RangeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            RangeError::Git { source, .. } => Some(source),
-            _ => None,
-        }
     }
 }
 

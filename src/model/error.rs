@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::policy::PolicyError;
+use git2::Oid;
 
 /// Everything that stops a command from giving a verdict.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub enum Error {
     Policy(PolicyError),
     /// A revision or range to judge cannot be resolved, or the CI environment does not say
     /// which; never a pass.
-    Range(crate::git::revision::RangeError),
+    Range(RangeError),
     /// A hook is already installed and is not ours.
     HookExists {
         /// The existing hook.
@@ -309,8 +309,8 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<crate::git::revision::RangeError> for Error {
-    fn from(e: crate::git::revision::RangeError) -> Self {
+impl From<RangeError> for Error {
+    fn from(e: RangeError) -> Self {
         Error::Range(e)
     }
 }
@@ -318,5 +318,223 @@ impl From<crate::git::revision::RangeError> for Error {
 impl From<PolicyError> for Error {
     fn from(e: PolicyError) -> Self {
         Error::Policy(e)
+    }
+}
+
+/// Where a policy came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A `pycache-policy.toml` file (or the file given with `--policy`).
+    File(PathBuf),
+    /// The `[tool.pycache-policy]` table of a `pyproject.toml`.
+    PyProject(PathBuf),
+    /// No policy file: the built-in defaults.
+    Defaults,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(p) => write!(f, "{}", p.display()),
+            Origin::PyProject(p) => write!(f, "[tool.pycache-policy] in {}", p.display()),
+            Origin::Defaults => f.write_str("built-in defaults"),
+        }
+    }
+}
+
+/// Everything wrong with a policy file, each problem with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    /// The file (or pyproject table) the problems are in.
+    pub origin: Origin,
+    /// The problems, in file order.
+    pub problems: Vec<PolicyProblem>,
+}
+
+/// One problem in a policy file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyProblem {
+    /// 1-based line, or 0 when the problem is about the whole file.
+    pub line: usize,
+    /// 1-based column, in characters, or 0 when the problem is about the whole file.
+    pub column: usize,
+    /// What is wrong and, where it helps, what to write instead.
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = match &self.origin {
+            Origin::File(p) | Origin::PyProject(p) => p.display().to_string(),
+            Origin::Defaults => "<defaults>".to_string(),
+        };
+        let n = self.problems.len();
+        write!(
+            f,
+            "invalid policy in {file} ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            if p.line == 0 {
+                write!(f, "\n  {file}: {}", p.message)?;
+            } else {
+                write!(f, "\n  {file}:{}:{}: {}", p.line, p.column, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Why a range or revision cannot be judged.
+#[derive(Debug)]
+pub enum RangeError {
+    /// `--range` got something that is not `BASE..HEAD` or `BASE...HEAD`.
+    BadSpec {
+        /// What was given.
+        spec: String,
+    },
+    /// No object of that name.
+    Unknown {
+        /// The name.
+        rev: String,
+        /// Where the name came from, if not the command line.
+        origin: Option<String>,
+        /// The repository is a shallow clone (so the commit may exist upstream).
+        shallow: bool,
+    },
+    /// The name is ambiguous (an abbreviated id shared by several objects).
+    Ambiguous {
+        /// The name.
+        rev: String,
+    },
+    /// The name resolves to something that is not a commit (or, for `--tree`, not a tree).
+    WrongKind {
+        /// The name.
+        rev: String,
+        /// What it names (`blob`, `tree`, ...).
+        kind: String,
+        /// What was needed (`commit`, `tree`).
+        wanted: &'static str,
+    },
+    /// `BASE...HEAD` where the two have no merge base.
+    NoMergeBase {
+        /// The range.
+        spec: String,
+        /// The repository is a shallow clone (so the merge base may lie beyond its depth).
+        shallow: bool,
+    },
+    /// A commit of the range has parents the shallow clone does not hold.
+    Truncated {
+        /// The range.
+        spec: String,
+        /// The first commit whose parents are missing.
+        commit: Oid,
+    },
+    /// `audit` in a shallow clone, which does not hold the history to audit.
+    ShallowAudit,
+    /// The CI environment does not say what to judge.
+    Ci {
+        /// What is missing or unsupported, and what to do.
+        reason: String,
+    },
+    /// Any other libgit2 failure.
+    Git {
+        /// What was being done.
+        action: &'static str,
+        /// libgit2's error.
+        source: git2::Error,
+    },
+}
+
+/// The advice for a clone that lacks history.
+pub const FETCH_MORE: &str = "fetch the history it needs: with actions/checkout set \
+                              `fetch-depth: 0`; in GitLab CI set the variable `GIT_DEPTH: 0`; \
+                              by hand, `git fetch --unshallow` (or `git fetch --deepen=N`)";
+
+impl fmt::Display for RangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RangeError::BadSpec { spec } => write!(
+                f,
+                "`{spec}` is not a range\n  write BASE..HEAD (compare BASE with HEAD) or \
+                 BASE...HEAD (compare their merge base with HEAD, as a pull request does)"
+            ),
+            RangeError::Unknown {
+                rev,
+                origin,
+                shallow,
+            } => {
+                let from = origin
+                    .as_ref()
+                    .map(|o| format!(" (from {o})"))
+                    .unwrap_or_default();
+                if *shallow {
+                    write!(
+                        f,
+                        "unknown revision `{rev}`{from}: this is a shallow clone, and it does \
+                         not have that commit\n  {FETCH_MORE}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "unknown revision `{rev}`{from}: no commit, branch or tag of that name \
+                         in this repository\n  check the name, or fetch it first (for example \
+                         `git fetch origin {rev}`)"
+                    )
+                }
+            }
+            RangeError::Ambiguous { rev } => write!(
+                f,
+                "ambiguous revision `{rev}`: several objects start with it\n  give more of the \
+                 commit id"
+            ),
+            RangeError::WrongKind { rev, kind, wanted } => {
+                write!(f, "`{rev}` names a {kind}, not a {wanted}")
+            }
+            RangeError::NoMergeBase { spec, shallow } => {
+                if *shallow {
+                    write!(
+                        f,
+                        "cannot find the merge base of `{spec}`: this shallow clone does not \
+                         reach back to it\n  {FETCH_MORE}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "`{spec}` has no merge base: the two commits share no history\n  \
+                         compare their trees directly with BASE..HEAD"
+                    )
+                }
+            }
+            RangeError::Truncated { spec, commit } => write!(
+                f,
+                "cannot judge every commit of `{spec}`: this shallow clone stops at commit \
+                 {commit}, whose parents it does not have\n  {FETCH_MORE}"
+            ),
+            RangeError::ShallowAudit => write!(
+                f,
+                "this is a shallow clone: it does not hold the whole history, so an audit \
+                 would miss caches and blame the oldest commits it has for the rest\n  \
+                 {FETCH_MORE}"
+            ),
+            RangeError::Ci { reason } => write!(
+                f,
+                "cannot tell which commits to judge from the CI environment: {reason}"
+            ),
+            RangeError::Git { action, source } => {
+                write!(f, "cannot {action}: {}", source.message())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RangeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RangeError::Git { source, .. } => Some(source),
+            _ => None,
+        }
     }
 }

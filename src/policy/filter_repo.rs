@@ -22,8 +22,8 @@
 
 use std::fmt::Write as _;
 
+use crate::git::pattern::{AfterGlobstar, Class, GitPattern, Token};
 use crate::policy::Policy;
-use crate::policy::matcher::{AfterGlobstar, Class, GitPattern, Token};
 
 /// Why a policy cannot be written as one `--path-regex`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,29 +10,16 @@
 //!
 //! What is *not* decided here: how a pattern matches a path. That is [`crate::policy::matcher`].
 
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::model::finding::{Code, Severity};
-
-/// The name of the policy file at the repository root.
-pub const POLICY_FILE: &str = "pycache-policy.toml";
-
-/// The table of `pyproject.toml` that may hold the policy instead.
-pub const PYPROJECT_TABLE: &str = "tool.pycache-policy";
-
-/// The forbid patterns used when the policy does not name its own.
-///
-/// `*.py[co]` and not the `.gitignore` template's `*.py[cod]`: a `.pyd` is a compiled extension
-/// module, which Python cannot regenerate, so it is not a cache.
-pub const DEFAULT_FORBID: &[&str] = &["__pycache__/", "*.py[co]", "*$py.class"];
-
-/// File names that can explain a kept cache folder.
-pub const README_NAME: &str = "README.md";
+use crate::model::error::PolicyProblem as Problem;
+use crate::model::error::{Origin, PolicyError};
+use crate::model::finding::Code;
+use crate::policy::model::*;
 
 /// The keys of a policy file: one description that both the validator and the JSON Schema
 /// ([`crate::policy::schema`]) read. The validator takes from it which keys exist (an unknown key is
@@ -167,193 +154,7 @@ impl Key {
     }
 }
 
-impl Level {
-    /// The name the policy file uses for this level.
-    pub fn name(self) -> &'static str {
-        Level::NAMES
-            .iter()
-            .find(|(_, l)| *l == self)
-            .map(|(n, _)| *n)
-            .expect("every level is named")
-    }
-}
-
-/// A validated policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Policy {
-    /// Where the policy was read from.
-    pub origin: Origin,
-    /// gitignore-style patterns of paths that must never be tracked, in file order.
-    pub forbid: Vec<String>,
-    /// Paths kept on purpose even though a forbid pattern covers them.
-    pub allow: Vec<AllowEntry>,
-}
-
-/// Where a policy came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// A `pycache-policy.toml` file (or the file given with `--policy`).
-    File(PathBuf),
-    /// The `[tool.pycache-policy]` table of a `pyproject.toml`.
-    PyProject(PathBuf),
-    /// No policy file: the built-in defaults.
-    Defaults,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::File(p) => write!(f, "{}", p.display()),
-            Origin::PyProject(p) => write!(f, "[{PYPROJECT_TABLE}] in {}", p.display()),
-            Origin::Defaults => f.write_str("built-in defaults"),
-        }
-    }
-}
-
-/// A path the repository keeps on purpose.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AllowEntry {
-    /// Repository-relative, `/`-separated, without a leading `./` or a trailing `/`.
-    pub path: String,
-    /// The entry was written with a trailing `/`: it names a folder and everything in it.
-    pub is_dir: bool,
-    /// Why the folder is kept, for humans.
-    pub reason: Option<String>,
-    /// The folder must be explained by a tracked `README.md`, inside it or in the folder that
-    /// holds it.
-    pub require_readme: bool,
-    /// How the pycs kept here are checked against their sources (`recompile`, `[allow.checks]`).
-    pub pyc: PycChecks,
-}
-
-/// How much a kept-folder check's finding counts, as an allow entry's `[allow.checks]` sets it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// Not reported.
-    Off,
-    /// Reported; the check still passes.
-    Warning,
-    /// Fails the check.
-    Error,
-}
-
-impl Level {
-    /// The names the policy file uses.
-    pub const NAMES: &'static [(&'static str, Level)] = &[
-        ("error", Level::Error),
-        ("warning", Level::Warning),
-        ("off", Level::Off),
-    ];
-
-    /// The severity of a finding at this level; `None` when it is not reported.
-    pub fn severity(self) -> Option<Severity> {
-        match self {
-            Level::Off => None,
-            Level::Warning => Some(Severity::Warning),
-            Level::Error => Some(Severity::Error),
-        }
-    }
-}
-
-/// What is checked in the pycs an allow entry keeps, and how much each finding counts.
-///
-/// Defaults: a pyc that is stale, orphaned, invalid, misnamed (tag mismatch) or whose code differs
-/// from its recompiled source is an error, because Python would run something other than the
-/// source says, or nothing at all; a timestamp-based or unchecked-hash pyc, and a code check that
-/// could not run, are warnings, because the pyc may be right and the repository cannot prove it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PycChecks {
-    /// By position in [`Code::PYC`].
-    levels: [Level; Code::PYC.len()],
-    /// `recompile = true`: `check` also compiles each kept pyc's staged source with the same
-    /// Python version (found on `PATH`) and compares the code, which the header cannot vouch for.
-    pub recompile: bool,
-}
-
-impl Default for PycChecks {
-    fn default() -> Self {
-        PycChecks {
-            levels: Code::PYC.map(PycChecks::default_level),
-            recompile: false,
-        }
-    }
-}
-
-impl PycChecks {
-    /// The level a kept-folder finding has when the policy does not set it.
-    pub fn default_level(code: Code) -> Level {
-        match code {
-            Code::PycUnverifiable | Code::PycUncheckedHash | Code::PycRecompileUnavailable => {
-                Level::Warning
-            }
-            c if Code::PYC.contains(&c) => Level::Error,
-            _ => Level::Off,
-        }
-    }
-
-    /// The key that sets `code`'s level in `[allow.checks]`: the code without `pyc-`.
-    pub fn key(code: Code) -> &'static str {
-        code.as_str().trim_start_matches("pyc-")
-    }
-
-    /// The level of `code`'s findings ([`Level::Off`] for a code that is not a kept-folder check).
-    pub fn level(&self, code: Code) -> Level {
-        match Code::PYC.iter().position(|&c| c == code) {
-            Some(i) => self.levels[i],
-            None => Level::Off,
-        }
-    }
-
-    /// Sets the level of `code`'s findings; `code` must be one of [`Code::PYC`].
-    pub fn set_level(&mut self, code: Code, level: Level) {
-        let i = Code::PYC
-            .iter()
-            .position(|&c| c == code)
-            .expect("a kept-folder check");
-        self.levels[i] = level;
-    }
-
-    /// Whether any finding about kept pycs is reported at all (otherwise nothing is read).
-    pub fn any(&self) -> bool {
-        self.levels.iter().any(|&l| l != Level::Off)
-    }
-}
-
-impl AllowEntry {
-    /// The entry as the user wrote it (with its trailing `/` for a folder).
-    pub fn display_path(&self) -> String {
-        if self.is_dir {
-            format!("{}/", self.path)
-        } else {
-            self.path.clone()
-        }
-    }
-
-    /// The tracked paths that may hold the README explaining this entry, most specific first:
-    /// `DIR/README.md`, then `PARENT/README.md`.
-    pub fn readme_candidates(&self) -> Vec<String> {
-        let mut out = Vec::with_capacity(2);
-        if self.is_dir {
-            out.push(format!("{}/{README_NAME}", self.path));
-        }
-        match self.path.rsplit_once('/') {
-            Some((parent, _)) => out.push(format!("{parent}/{README_NAME}")),
-            None => out.push(README_NAME.to_string()),
-        }
-        out
-    }
-}
-
 impl Policy {
-    /// The policy used when there is no policy file.
-    pub fn defaults() -> Policy {
-        Policy {
-            origin: Origin::Defaults,
-            forbid: DEFAULT_FORBID.iter().map(|s| s.to_string()).collect(),
-            allow: Vec::new(),
-        }
-    }
-
     /// Finds and loads the policy for a repository whose working tree is `root` (if it has one).
     ///
     /// `explicit` (from `--policy`) wins; then `ROOT/pycache-policy.toml`; then
@@ -410,11 +211,6 @@ impl Policy {
         };
         v.finish(policy)
     }
-
-    /// A commented policy file, as `pycache-policy init` writes it.
-    pub fn template() -> &'static str {
-        include_str!("../../pycache-policy.toml")
-    }
 }
 
 fn read(path: &Path) -> Result<String, PolicyError> {
@@ -441,51 +237,6 @@ fn read(path: &Path) -> Result<String, PolicyError> {
         }
     })
 }
-
-/// Everything wrong with a policy file, each problem with its position.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyError {
-    /// The file (or pyproject table) the problems are in.
-    pub origin: Origin,
-    /// The problems, in file order.
-    pub problems: Vec<Problem>,
-}
-
-/// One problem in a policy file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// 1-based line, or 0 when the problem is about the whole file.
-    pub line: usize,
-    /// 1-based column, in characters, or 0 when the problem is about the whole file.
-    pub column: usize,
-    /// What is wrong and, where it helps, what to write instead.
-    pub message: String,
-}
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = match &self.origin {
-            Origin::File(p) | Origin::PyProject(p) => p.display().to_string(),
-            Origin::Defaults => "<defaults>".to_string(),
-        };
-        let n = self.problems.len();
-        write!(
-            f,
-            "invalid policy in {file} ({n} problem{}):",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in &self.problems {
-            if p.line == 0 {
-                write!(f, "\n  {file}: {}", p.message)?;
-            } else {
-                write!(f, "\n  {file}:{}:{}: {}", p.line, p.column, p.message)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for PolicyError {}
 
 /// 1-based line and character column of a byte offset.
 fn line_col_of(text: &str, offset: usize) -> (usize, usize) {

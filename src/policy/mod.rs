@@ -3,8 +3,11 @@
 //! with git's pattern semantics, and the schema editors read.
 
 pub mod filter_repo;
-mod load;
+pub(crate) mod load;
 pub mod matcher;
+mod model;
 pub mod schema;
 
-pub use load::*;
+pub use crate::model::error::{Origin, PolicyError, PolicyProblem};
+pub use load::{KEYS, Key, Value};
+pub use model::*;

@@ -14,8 +14,8 @@ mod junit;
 mod sarif;
 mod summary;
 
-use crate::model::outcome::{Outcome, Scope};
 use crate::model::finding::Finding;
+use crate::model::outcome::{Outcome, Scope};
 use crate::policy::Policy;
 use crate::util::bytes::plural;
 pub use crate::util::path::{display_path, shell_quote};
