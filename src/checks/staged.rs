@@ -12,7 +12,7 @@
 use git2::{Oid, Tree};
 
 use crate::checks::findings::{missing_readme, tracked_cache};
-use crate::fix::gitignore::{self, Probe};
+use crate::checks::ignore::{self, Probe};
 use crate::git::excludes::{Excludes, Verdict as GitVerdict};
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
@@ -66,7 +66,7 @@ pub fn check_index(
     // The ignore side: would git keep these paths out (or let the kept ones in)?
     let probes = match scope {
         Scope::Staged => judge.probes,
-        Scope::All => gitignore::probes(repo.workdir()?, &index, matcher, policy),
+        Scope::All => ignore::probes(repo.workdir()?, &index, matcher, policy),
     };
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
@@ -205,7 +205,7 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
         git: GitVerdict,
     }
     let mut groups: Vec<Group> = Vec::new();
-    for d in gitignore::disagreements(excludes, probes) {
+    for d in ignore::disagreements(excludes, probes) {
         let rule = match matcher.verdict(&d.probe.path) {
             Verdict::Forbidden { pattern, .. } => pattern.to_string(),
             Verdict::Allowed { entry, .. } => entry.display_path(),

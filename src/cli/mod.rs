@@ -14,7 +14,7 @@ use pycache_policy::model::outcome::Scope;
 use pycache_policy::policy::matcher::Matcher;
 use pycache_policy::policy::{POLICY_FILE, Policy, PolicyError, PolicyProblem};
 use pycache_policy::report::{self, Format};
-use pycache_policy::{checks::explain, fix::gitignore, fix::purge};
+use pycache_policy::{checks::explain, checks::ignore, fix::gitignore, fix::purge};
 
 const EXIT_FINDINGS: u8 = 1;
 
@@ -388,10 +388,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             let audit = audit?;
             match format {
                 FormatArg::Human => {
-                    print!("{}", pycache_policy::checks::audit::human(&audit, &policy))
+                    print!("{}", report::audit::human(&audit, &policy))
                 }
                 FormatArg::Json => {
-                    print!("{}", pycache_policy::checks::audit::json(&audit, &policy))
+                    print!("{}", report::audit::json(&audit, &policy))
                 }
             }
             Ok(if audit.found() {
@@ -437,13 +437,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Gitignore { dry_run } => {
             let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
             let index = repo.staged_index()?;
-            let probes = gitignore::probes_thorough(&repo, &index, &matcher, &policy)?;
+            let probes = ignore::probes_thorough(&repo, &index, &matcher, &policy)?;
             let plan = gitignore::plan(&repo, &policy, &probes)?;
             let shown = plan.path.display();
             if !plan.changes() {
                 println!("{shown} already expresses the policy; nothing to change");
             } else if dry_run {
-                print!("{}", gitignore::diff(&plan));
+                print!("{}", report::gitignore::diff(&plan));
                 println!("(dry run: {shown} was not changed)");
             } else {
                 gitignore::apply(&plan)?;
@@ -483,8 +483,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 out.push(explain::explain(&rel, is_dir, &matcher, &excludes, &index));
             }
             match format {
-                FormatArg::Human => print!("{}", explain::human(&out)),
-                FormatArg::Json => print!("{}", explain::json(&out)),
+                FormatArg::Human => print!("{}", report::explain::human(&out)),
+                FormatArg::Json => print!("{}", report::explain::json(&out)),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -503,7 +503,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Untrack { dry_run } => {
-            use pycache_policy::fix::untrack::{self, Mode};
+            use pycache_policy::fix::untrack;
+            use pycache_policy::report::untrack::Mode;
             untrack::require_index(&repo)?;
             let (policy, matcher) = load_policy(&repo, cli.policy.as_deref())?;
             let (plan, mode) = if dry_run {
@@ -511,7 +512,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 (untrack::apply(&repo, &matcher)?, Mode::Applied)
             };
-            print!("{}", untrack::render(&plan, &policy, mode));
+            print!("{}", report::untrack::render(&plan, &policy, mode));
             Ok(ExitCode::SUCCESS)
         }
         Command::Purge { dry_run, orphans } => {
@@ -519,7 +520,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             let index = repo.staged_index()?;
             let plan = purge::plan(repo.workdir()?, &matcher, Some(&index), orphans)?;
             let done = (!dry_run).then(|| purge::apply(&plan));
-            print!("{}", purge::render(&plan, done.as_ref()));
+            print!("{}", report::purge::render(&plan, done.as_ref()));
             Ok(match done {
                 Some(d) if !d.failed.is_empty() => ExitCode::from(2),
                 _ => ExitCode::SUCCESS,
@@ -551,7 +552,8 @@ fn clean(
     dry_run: bool,
     fail_on_fix: bool,
 ) -> Result<ExitCode, Error> {
-    use pycache_policy::fix::untrack::{self, Mode};
+    use pycache_policy::fix::untrack;
+    use pycache_policy::report::untrack::Mode;
     untrack::require_index(repo)?;
     // Inside `git commit -a` or `git commit -- PATH` the index is git's lock file: untracking
     // there is lost when the hook fails and, for a partial commit, leaves the real index
@@ -559,7 +561,7 @@ fn clean(
     let in_commit = repo.index_is_commit_lock();
     let (policy, matcher) = load_policy(repo, explicit)?;
     let index = repo.staged_index()?;
-    let probes = gitignore::probes_thorough(repo, &index, &matcher, &policy)?;
+    let probes = ignore::probes_thorough(repo, &index, &matcher, &policy)?;
     let ignore_plan = gitignore::plan(repo, &policy, &probes)?;
     let purge_plan = if with_purge {
         Some(purge::plan(
@@ -583,7 +585,10 @@ fn clean(
     } else {
         Mode::Applied
     };
-    print!("{}", indent(&untrack::render(&untracked, &policy, mode)));
+    print!(
+        "{}",
+        indent(&report::untrack::render(&untracked, &policy, mode))
+    );
     let left_tracked = in_commit && !dry_run && !untracked.is_empty();
     if left_tracked {
         println!(
@@ -596,7 +601,7 @@ fn clean(
     if !ignore_plan.changes() {
         println!("   .gitignore already expresses the policy");
     } else if dry_run {
-        print!("{}", indent(&gitignore::diff(&ignore_plan)));
+        print!("{}", indent(&report::gitignore::diff(&ignore_plan)));
     } else {
         gitignore::apply(&ignore_plan)?;
         println!("   updated .gitignore: the pycache-policy block at its end expresses the policy");
@@ -615,7 +620,7 @@ fn clean(
         println!("3. purge");
         let done = (!dry_run).then(|| purge::apply(plan));
         failed = done.as_ref().is_some_and(|d| !d.failed.is_empty());
-        print!("{}", indent(&purge::render(plan, done.as_ref())));
+        print!("{}", indent(&report::purge::render(plan, done.as_ref())));
     }
 
     let staged = !untracked.is_empty();
@@ -734,8 +739,8 @@ fn inspect(
     }
     let inspections = inspect::inspect(targets, recompile);
     match format {
-        FormatArg::Human => print!("{}", inspect::human(&inspections)),
-        FormatArg::Json => print!("{}", inspect::json(&inspections)),
+        FormatArg::Human => print!("{}", report::inspect::human(&inspections)),
+        FormatArg::Json => print!("{}", report::inspect::json(&inspections)),
     }
     Ok(if inspections.iter().any(|x| x.has_errors()) {
         ExitCode::from(EXIT_FINDINGS)

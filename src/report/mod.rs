@@ -7,12 +7,18 @@
 //! shown the way git shows them (C-style quoting for bytes that are not printable UTF-8), and put
 //! into commands with shell quoting that survives any byte.
 
+pub mod audit;
+pub mod explain;
 mod github;
+pub mod gitignore;
 mod human;
+pub mod inspect;
 mod json;
 mod junit;
+pub mod purge;
 mod sarif;
 mod summary;
+pub mod untrack;
 
 use crate::model::finding::Finding;
 use crate::model::outcome::{Outcome, Scope};
