@@ -8,7 +8,7 @@ mod snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{TEACHING_POLICY, TestRepo, hermetic};
-use pycache_policy::policy::matcher::{Matcher, Verdict};
+use pycache_policy::policy::matcher::{CacheVerdict, Matcher};
 use pycache_policy::policy::{Origin, Policy};
 
 const PYC: &[u8] = b"\xcb\r\r\n\0\0\0\0fake bytecode";
@@ -442,7 +442,7 @@ fn purge_regex_agrees_with_the_matcher() {
         let regex = pycache_policy::policy::filter_repo::path_regex(&policy, *ignore_case).unwrap();
         let expected: Vec<bool> = paths
             .iter()
-            .map(|p| matches!(matcher.verdict(p), Verdict::Forbidden { .. }))
+            .map(|p| matches!(matcher.verdict(p), CacheVerdict::Forbidden { .. }))
             .collect();
         let got = python_search(&regex, &paths);
         let wrong: Vec<String> = paths

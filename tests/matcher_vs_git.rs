@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use pycache_policy::policy::matcher::{Matcher, Verdict, check_pattern};
+use pycache_policy::policy::matcher::{CacheVerdict, Matcher, check_pattern};
 use pycache_policy::policy::{Origin, Policy};
 
 /// A scratch repository whose root `.gitignore` is rewritten for each case.
@@ -156,9 +156,9 @@ fn compare(
     for (path, git) in paths.iter().zip(git) {
         let ours = matcher.verdict(path.as_bytes());
         let ours_pattern = match ours {
-            Verdict::Forbidden { pattern, .. } => Some(pattern),
-            Verdict::NotCache => None,
-            Verdict::Allowed { .. } => unreachable!("no allow entries"),
+            CacheVerdict::Forbidden { pattern, .. } => Some(pattern),
+            CacheVerdict::NotCache => None,
+            CacheVerdict::Allowed { .. } => unreachable!("no allow entries"),
         };
         let git_pattern = git.map(|i| patterns[i].as_str());
         if ours_pattern != git_pattern {

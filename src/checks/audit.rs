@@ -33,7 +33,7 @@ use crate::git::revision::RangeError;
 use crate::model::error::Error;
 use crate::policy::Policy;
 use crate::policy::filter_repo::{self, Untranslatable};
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::util::hash::{FastMap, FastSet};
 
 /// The file mode of a submodule entry.
@@ -284,7 +284,7 @@ fn visit(
             // git treats a submodule (gitlink) like a folder: `__pycache__/` matches one.
             && matches!(
                 matcher.verdict_for(path, entry.mode == MODE_GITLINK),
-                Verdict::Forbidden { .. }
+                CacheVerdict::Forbidden { .. }
             )
             && seen.blobs.insert((path.clone(), id))
         {

@@ -2,9 +2,9 @@
 //! it, git's ignore verdict and the file and line that decided it (as `git check-ignore -v
 //! --no-index` reports it), and whether the path is tracked.
 
-use crate::git::excludes::{Excludes, Verdict as GitVerdict};
+use crate::git::excludes::{Excludes, IgnoreDecision};
 use crate::git::index::IndexFile;
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 
 /// Everything known about one path.
 #[derive(Clone, Debug)]
@@ -20,7 +20,7 @@ pub struct Explanation {
     /// The allow entry that keeps it, if one does, with its reason.
     pub allow_rule: Option<(String, Option<String>)>,
     /// git's verdict.
-    pub git: GitVerdict,
+    pub git: IgnoreDecision,
     /// Whether the index has it (as a file, or files under it for a folder).
     pub tracked: bool,
 }
@@ -46,9 +46,9 @@ pub fn explain(
 ) -> Explanation {
     let verdict = matcher.verdict_for(path, is_dir);
     let (policy, forbid_rule, allow_rule) = match verdict {
-        Verdict::NotCache => ("not-a-cache", None, None),
-        Verdict::Forbidden { pattern, .. } => ("forbidden", Some(pattern.to_string()), None),
-        Verdict::Allowed { pattern, entry, .. } => (
+        CacheVerdict::NotCache => ("not-a-cache", None, None),
+        CacheVerdict::Forbidden { pattern, .. } => ("forbidden", Some(pattern.to_string()), None),
+        CacheVerdict::Allowed { pattern, entry, .. } => (
             "allowed",
             Some(pattern.to_string()),
             Some((entry.display_path(), entry.reason.clone())),

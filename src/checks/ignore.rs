@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use crate::util::path::as_path;
 
-use crate::git::excludes::{Excludes, SourceKind, Verdict as GitVerdict};
+use crate::git::excludes::{Excludes, IgnoreDecision, SourceKind};
 use crate::git::index::IndexFile;
 use crate::model::error::Error;
 use crate::policy::Policy;
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 
 /// A path whose ignore status the policy decides: git should ignore it (a forbidden path) or
 /// not (a path kept on purpose).
@@ -130,9 +130,9 @@ impl<'m> Probes<'m> {
     /// Adds `path` when the policy has a verdict on it.
     fn add(&mut self, path: Vec<u8>) {
         let want_ignored = match self.matcher.verdict(&path) {
-            Verdict::NotCache => return,
-            Verdict::Forbidden { .. } => true,
-            Verdict::Allowed { .. } => false,
+            CacheVerdict::NotCache => return,
+            CacheVerdict::Forbidden { .. } => true,
+            CacheVerdict::Allowed { .. } => false,
         };
         self.set.insert(Probe { path, want_ignored });
     }
@@ -230,7 +230,7 @@ pub struct Disagreement {
     /// The path and what the policy wants.
     pub probe: Probe,
     /// git's verdict, with the deciding line.
-    pub git: GitVerdict,
+    pub git: IgnoreDecision,
 }
 
 impl Disagreement {

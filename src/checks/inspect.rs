@@ -172,7 +172,7 @@ pub struct Inspection {
     /// What the header checks found, as `check` would report them in a kept folder.
     pub problems: Vec<Problem>,
     /// With `--recompile`: the comparison of the code, or why it was not made.
-    pub recompiled: Option<Result<recompile::Outcome, String>>,
+    pub recompiled: Option<Result<recompile::Comparison, String>>,
 }
 
 impl Inspection {
@@ -186,8 +186,8 @@ impl Inspection {
             .any(|p| defaults.level(crate::checks::kept::code_of(p.kind())) == Level::Error);
         let code_differs = matches!(
             &self.recompiled,
-            Some(Ok(recompile::Outcome {
-                verdict: recompile::Verdict::Differs(_),
+            Some(Ok(recompile::Comparison {
+                verdict: recompile::RecompileResult::Differs(_),
                 ..
             }))
         );

@@ -27,7 +27,7 @@ use crate::git::repo::Repo;
 use crate::model::error::Error;
 use crate::model::finding::{Code, Finding};
 use crate::model::outcome::Scope;
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
 use crate::pyc::recompile::{self, Interpreters};
 use crate::pyc::{self, Header, Invalidation, Problem, ProblemKind, PyVersion};
@@ -57,7 +57,7 @@ pub fn kept_folders(
         for (path, blob) in staged.files_under(entry)? {
             let keeps_it = matches!(
                 matcher.verdict(&path),
-                Verdict::Allowed { entry: e, .. } if e == entry
+                CacheVerdict::Allowed { entry: e, .. } if e == entry
             );
             let (_, file_name) = split_last(&path);
             if keeps_it && pyc::parse_cache_name(file_name).is_some() {
@@ -144,7 +144,7 @@ struct Judged<'p> {
     problems: Vec<Problem>,
     pyc: Vec<u8>,
     source: Option<Vec<u8>>,
-    recompiled: Option<recompile::Outcome>,
+    recompiled: Option<recompile::Comparison>,
 }
 
 /// Recompiles the kept pycs whose allow entry asks for it and whose header matches their source
@@ -237,8 +237,8 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
         let source = display_path(j.source_path.as_deref().unwrap_or_default());
         let version = j.header.map(|h| h.version.to_string()).unwrap_or_default();
         match &outcome.verdict {
-            recompile::Verdict::Identical | recompile::Verdict::Equivalent => {}
-            recompile::Verdict::Differs(detail) => {
+            recompile::RecompileResult::Identical | recompile::RecompileResult::Equivalent => {}
+            recompile::RecompileResult::Differs(detail) => {
                 let by = outcome
                     .interpreter
                     .as_ref()
@@ -254,7 +254,7 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
                     ),
                 );
             }
-            recompile::Verdict::Unavailable(why) => push(
+            recompile::RecompileResult::Unavailable(why) => push(
                 Code::PycRecompileUnavailable,
                 format!(
                     "`{shown}`: could not check its code against `{source}` (`recompile = true` \

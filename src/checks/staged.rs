@@ -13,13 +13,13 @@ use git2::{Oid, Tree};
 
 use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::checks::ignore::{self, Probe};
-use crate::git::excludes::{Excludes, Verdict as GitVerdict};
+use crate::git::excludes::{Excludes, IgnoreDecision};
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
 use crate::model::finding::{Code, Finding, Severity};
 use crate::model::outcome::{Outcome, Scope};
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
 use crate::util::path::{as_path, display_path, parent, same};
 
@@ -35,7 +35,7 @@ pub fn check_index(
         Scope::Staged => repo.head_tree()?,
         Scope::All => None,
     };
-    let mut judge = Judge {
+    let mut judge = StagedJudge {
         policy,
         matcher,
         scope,
@@ -112,7 +112,7 @@ pub fn check_index(
 }
 
 /// Judges entries one at a time, collecting findings.
-struct Judge<'a> {
+struct StagedJudge<'a> {
     policy: &'a Policy,
     matcher: &'a Matcher,
     scope: Scope,
@@ -124,13 +124,13 @@ struct Judge<'a> {
     kept_touched: Vec<bool>,
 }
 
-impl Judge<'_> {
+impl StagedJudge<'_> {
     fn entry(&mut self, entry: &Entry<'_>) {
         // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
         let verdict = self
             .matcher
             .verdict_for(entry.path, entry.mode == MODE_GITLINK);
-        if verdict == Verdict::NotCache {
+        if verdict == CacheVerdict::NotCache {
             return;
         }
         if self.scope == Scope::Staged {
@@ -144,17 +144,17 @@ impl Judge<'_> {
         self.record(entry.path, verdict);
     }
 
-    fn record(&mut self, path: &[u8], verdict: Verdict<'_>) {
+    fn record(&mut self, path: &[u8], verdict: CacheVerdict<'_>) {
         self.probes.push(Probe {
             path: path.to_vec(),
-            want_ignored: matches!(verdict, Verdict::Forbidden { .. }),
+            want_ignored: matches!(verdict, CacheVerdict::Forbidden { .. }),
         });
         match verdict {
-            Verdict::NotCache => {}
-            Verdict::Forbidden { pattern, excluded } => {
+            CacheVerdict::NotCache => {}
+            CacheVerdict::Forbidden { pattern, excluded } => {
                 self.findings.push(tracked_cache(path, pattern, excluded));
             }
-            Verdict::Allowed { entry: kept, .. } => {
+            CacheVerdict::Allowed { entry: kept, .. } => {
                 if let Some(i) = self.policy.allow.iter().position(|a| a == kept) {
                     self.kept_touched[i] = true;
                 }
@@ -184,7 +184,7 @@ impl Judge<'_> {
         let files = repo.files_in_tree(dir, oid)?;
         for (path, mode, id) in files {
             let verdict = self.matcher.verdict(&path);
-            if verdict != Verdict::NotCache
+            if verdict != CacheVerdict::NotCache
                 && (self.scope == Scope::All || self.is_changed(&path, mode, id.as_bytes()))
             {
                 self.record(&path, verdict);
@@ -202,14 +202,14 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
         line: Option<String>,
         first: Vec<u8>,
         count: usize,
-        git: GitVerdict,
+        git: IgnoreDecision,
     }
     let mut groups: Vec<Group> = Vec::new();
     for d in ignore::disagreements(excludes, probes) {
         let rule = match matcher.verdict(&d.probe.path) {
-            Verdict::Forbidden { pattern, .. } => pattern.to_string(),
-            Verdict::Allowed { entry, .. } => entry.display_path(),
-            Verdict::NotCache => continue,
+            CacheVerdict::Forbidden { pattern, .. } => pattern.to_string(),
+            CacheVerdict::Allowed { entry, .. } => entry.display_path(),
+            CacheVerdict::NotCache => continue,
         };
         let line = d.git.decision().map(|x| format!("{}:{}", x.file, x.line));
         match groups.iter_mut().find(|g| g.rule == rule && g.line == line) {
@@ -232,9 +232,9 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
                 n => format!(" (and {} more like it)", n - 1),
             };
             let decided =
-                |d: &crate::git::excludes::Decision| format!("{}:{} `{}`", d.file, d.line, d.pattern);
+                |d: &crate::git::excludes::IgnoreRule| format!("{}:{} `{}`", d.file, d.line, d.pattern);
             // The block in the root .gitignore outweighs everything but a deeper .gitignore.
-            let fix = |d: Option<&crate::git::excludes::Decision>, done: &str| match d {
+            let fix = |d: Option<&crate::git::excludes::IgnoreRule>, done: &str| match d {
                 Some(d) if matches!(&d.kind, crate::git::excludes::SourceKind::Gitignore(f) if !f.is_empty()) => {
                     format!(
                         "change or remove that line: {} outranks the root .gitignore",
@@ -244,7 +244,7 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
                 _ => format!("`pycache-policy gitignore` {done}"),
             };
             let (code, message) = match &git {
-                GitVerdict::NotIgnored(by) => (
+                IgnoreDecision::NotIgnored(by) => (
                     Code::GitignoreMissingRule,
                     format!(
                         "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; \
@@ -256,7 +256,7 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
                         fix(by.as_ref(), "adds the rule")
                     ),
                 ),
-                GitVerdict::Ignored(d) => (
+                IgnoreDecision::Ignored(d) => (
                     Code::AllowlistIgnored,
                     format!(
                         "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added \
@@ -321,7 +321,7 @@ fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> 
     for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
         let is_cache_folder = matches!(
             matcher.verdict(&f.path),
-            Verdict::Forbidden { excluded, .. } if excluded < f.path.len()
+            CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
         );
         if is_cache_folder {
             let whole = match &folder_ok {
@@ -329,7 +329,7 @@ fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> 
                 _ => {
                     let ok = entries_under(index, &f.folder, false)
                         .iter()
-                        .all(|e| matches!(matcher.verdict(e.path), Verdict::Forbidden { .. }));
+                        .all(|e| matches!(matcher.verdict(e.path), CacheVerdict::Forbidden { .. }));
                     folder_ok = Some((f.folder.clone(), ok));
                     ok
                 }

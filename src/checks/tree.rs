@@ -31,7 +31,7 @@ use crate::git::revision::{self, Range, Rev};
 use crate::model::error::Error;
 use crate::model::finding::{Code, Finding};
 use crate::model::outcome::Outcome;
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, PolicyProblem};
 use crate::report::{CommitInfo, Subject, short_id};
 use crate::util::path::as_path;
@@ -52,7 +52,7 @@ pub fn check_tree(
         action: "open the object database",
         source,
     })?;
-    let mut judge = Judge::new(repo, &objects, policy, matcher);
+    let mut judge = TreeJudge::new(repo, &objects, policy, matcher);
     judge.change(&[], tree.id(), None)?;
     let mut findings = judge.findings;
     for f in &mut findings {
@@ -102,7 +102,7 @@ pub fn check_range(
     // The whole range: its caches (unless judged commit by commit), and which kept folders it
     // touches.
     let objects = Objects::new(repo).map_err(git_err("open the object database"))?;
-    let mut whole = Judge::new(repo, &objects, policy, matcher);
+    let mut whole = TreeJudge::new(repo, &objects, policy, matcher);
     // Commit by commit, the whole range only tells which kept folders it touches.
     let readme_rule = policy.allow.iter().any(|a| a.require_readme);
     if !each_commit || readme_rule {
@@ -112,7 +112,7 @@ pub fn check_range(
     let mut commits = Vec::new();
     if each_commit {
         let ids = revision::commits(repo, range)?;
-        let mut each = Judge::new(repo, &objects, policy, matcher);
+        let mut each = TreeJudge::new(repo, &objects, policy, matcher);
         for id in ids {
             let header = objects
                 .commit(id)
@@ -222,7 +222,7 @@ fn sort_by_path(findings: &mut [Finding]) {
 }
 
 /// Judges changes between trees, collecting findings.
-struct Judge<'a> {
+struct TreeJudge<'a> {
     repo: &'a Repository,
     objects: &'a Objects<'a>,
     policy: &'a Policy,
@@ -232,14 +232,14 @@ struct Judge<'a> {
     kept_touched: Vec<bool>,
 }
 
-impl<'a> Judge<'a> {
+impl<'a> TreeJudge<'a> {
     fn new(
         repo: &'a Repository,
         objects: &'a Objects<'a>,
         policy: &'a Policy,
         matcher: &'a Matcher,
-    ) -> Judge<'a> {
-        Judge {
+    ) -> TreeJudge<'a> {
+        TreeJudge {
             repo,
             objects,
             policy,
@@ -278,13 +278,13 @@ impl<'a> Judge<'a> {
             }
             // git treats a submodule (gitlink) like a folder: `__pycache__/` matches one.
             match self.matcher.verdict_for(&path, mode == MODE_GITLINK) {
-                Verdict::NotCache => {}
-                Verdict::Forbidden { pattern, excluded } => {
+                CacheVerdict::NotCache => {}
+                CacheVerdict::Forbidden { pattern, excluded } => {
                     let mut f = tracked_cache(&path, pattern, excluded);
                     f.commit = commit.map(|c| c.to_string());
                     self.findings.push(f);
                 }
-                Verdict::Allowed { entry, .. } => {
+                CacheVerdict::Allowed { entry, .. } => {
                     if let Some(i) = self.policy.allow.iter().position(|a| a == entry) {
                         self.kept_touched[i] = true;
                     }
@@ -372,7 +372,7 @@ fn untrack_paths(
         }
         let is_cache_folder = matches!(
             matcher.verdict(&f.path),
-            Verdict::Forbidden { excluded, .. } if excluded < f.path.len()
+            CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
         );
         let whole = is_cache_folder && all_forbidden(objects, matcher, tree, &f.folder);
         out.insert(if whole {
@@ -395,7 +395,7 @@ fn all_forbidden(objects: &Objects<'_>, matcher: &Matcher, tree: &Tree<'_>, fold
     let walked = objects.added_or_modified(None, entry.id(), &mut |path, _, _| {
         let mut full = prefix.clone();
         full.extend_from_slice(path);
-        all &= matches!(matcher.verdict(&full), Verdict::Forbidden { .. });
+        all &= matches!(matcher.verdict(&full), CacheVerdict::Forbidden { .. });
     });
     walked.is_ok() && all
 }

@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 
 use crate::checks::ignore::{Disagreement, Probe, disagreements};
-use crate::git::excludes::{Decision, Excludes, SourceKind, Verdict as GitVerdict};
+use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
 use crate::model::error::Error;
 use crate::policy::Policy;
 
@@ -94,7 +94,7 @@ pub fn plan(
             let parent = parts[..depth].join("/");
             excludes.set_gitignore(b"", assemble(&user, &lines, eol, final_newline));
             let verdict = excludes.check(parent.as_bytes(), true);
-            if let GitVerdict::Ignored(d) = &verdict
+            if let IgnoreDecision::Ignored(d) = &verdict
                 && outweighable(d)
             {
                 lines.push(format!("!/{}/", escape(&parent)));
@@ -135,7 +135,7 @@ pub fn apply(plan: &Plan) -> Result<(), Error> {
 
 /// Whether a line deciding a parent folder's exclusion can be outweighed from the end of the
 /// root `.gitignore`.
-fn outweighable(d: &Decision) -> bool {
+fn outweighable(d: &IgnoreRule) -> bool {
     match &d.kind {
         SourceKind::Gitignore(folder) => folder.is_empty(),
         SourceKind::InfoExclude | SourceKind::ExcludesFile => true,

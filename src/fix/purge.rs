@@ -28,7 +28,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::git::index::IndexFile;
 use crate::model::error::Error;
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::pyc;
 
 /// Why a forbidden path is left on disk.
@@ -188,7 +188,7 @@ pub fn plan(
             Some(why) => plan.kept.push((path, why)),
             None => {
                 // Every folder the file is in, up to the one the pattern excluded, may empty.
-                if let Verdict::Forbidden { excluded, .. } = matcher.verdict(&path) {
+                if let CacheVerdict::Forbidden { excluded, .. } = matcher.verdict(&path) {
                     let mut end = path.len();
                     while let Some(i) = path[..end].iter().rposition(|&b| b == b'/') {
                         if i < excluded {
@@ -292,7 +292,12 @@ fn visit(
         return WalkState::Continue;
     }
     // A symbolic link may stand for a folder (a linked `__pycache__`): judge it as both.
-    let forbidden = |is_dir| matches!(matcher.verdict_for(rel, is_dir), Verdict::Forbidden { .. });
+    let forbidden = |is_dir| {
+        matches!(
+            matcher.verdict_for(rel, is_dir),
+            CacheVerdict::Forbidden { .. }
+        )
+    };
     if forbidden(false) || (file_type.is_symlink() && forbidden(true)) {
         let size = if file_type.is_symlink() {
             0

@@ -31,7 +31,7 @@ use git2::{ObjectType, Oid, TreeWalkMode, TreeWalkResult};
 use crate::git::index::{IndexError, IndexFile, WriteOptions};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
-use crate::policy::matcher::{Matcher, Verdict};
+use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::util::fs::{CommitStep, LockFile};
 use crate::util::path::parent;
 
@@ -218,7 +218,7 @@ fn plan_index(repo: &Repo, index: &IndexFile, matcher: &Matcher) -> Result<Plan,
             {
                 match matcher.allowed_by(entry.path) {
                     Some(_) => continue,
-                    None => Verdict::Forbidden {
+                    None => CacheVerdict::Forbidden {
                         pattern,
                         excluded: folder.len(),
                     },
@@ -227,7 +227,7 @@ fn plan_index(repo: &Repo, index: &IndexFile, matcher: &Matcher) -> Result<Plan,
             // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
             _ => matcher.verdict_for(entry.path, entry.mode == crate::git::index::MODE_GITLINK),
         };
-        let Verdict::Forbidden { pattern, excluded } = verdict else {
+        let CacheVerdict::Forbidden { pattern, excluded } = verdict else {
             continue;
         };
         let folder = if excluded < entry.path.len() {
@@ -274,7 +274,7 @@ fn refuse_forbidden_inside(
             path.push(b'/');
             path.extend_from_slice(root.as_bytes());
             path.extend_from_slice(item.name_bytes());
-            if matches!(matcher.verdict(&path), Verdict::Forbidden { .. }) {
+            if matches!(matcher.verdict(&path), CacheVerdict::Forbidden { .. }) {
                 found = Some(path);
                 return TreeWalkResult::Abort;
             }

@@ -41,7 +41,7 @@ pub enum SourceKind {
 
 /// The line that decided whether a path is ignored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
+pub struct IgnoreRule {
     /// Which kind of file the line is in.
     pub kind: SourceKind,
     /// The file, as shown to users: repository-relative for a `.gitignore`, else the path.
@@ -58,24 +58,24 @@ pub struct Decision {
 
 /// git's verdict on a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum IgnoreDecision {
     /// Ignored, by this line.
-    Ignored(Decision),
+    Ignored(IgnoreRule),
     /// Not ignored: no line matched (`None`), or a `!` line re-included it.
-    NotIgnored(Option<Decision>),
+    NotIgnored(Option<IgnoreRule>),
 }
 
-impl Verdict {
+impl IgnoreDecision {
     /// Whether git ignores the path.
     pub fn is_ignored(&self) -> bool {
-        matches!(self, Verdict::Ignored(_))
+        matches!(self, IgnoreDecision::Ignored(_))
     }
 
     /// The deciding line, if any.
-    pub fn decision(&self) -> Option<&Decision> {
+    pub fn decision(&self) -> Option<&IgnoreRule> {
         match self {
-            Verdict::Ignored(d) => Some(d),
-            Verdict::NotIgnored(d) => d.as_ref(),
+            IgnoreDecision::Ignored(d) => Some(d),
+            IgnoreDecision::NotIgnored(d) => d.as_ref(),
         }
     }
 }
@@ -121,7 +121,7 @@ impl RuleFile {
     }
 
     /// The last line matching `path` (relative to this file's folder).
-    fn matched(&self, path: &[u8], is_dir: bool, full: &[u8]) -> Option<Decision> {
+    fn matched(&self, path: &[u8], is_dir: bool, full: &[u8]) -> Option<IgnoreRule> {
         let (glob, negated) = match self
             .gitignore
             .matched(Path::new(OsStr::from_bytes(path)), is_dir)
@@ -136,7 +136,7 @@ impl RuleFile {
             .iter()
             .rev()
             .find(|(compiled, _, _)| compiled == glob.original())?;
-        Some(Decision {
+        Some(IgnoreRule {
             kind: self.kind.clone(),
             file: self.file.clone(),
             line: *line,
@@ -158,7 +158,7 @@ pub struct Excludes {
     /// Content used instead of a folder's `.gitignore` on disk (to judge a proposed file).
     overrides: HashMap<Vec<u8>, Vec<u8>>,
     /// Folders already judged: the line excluding each (or one of its parents), if any.
-    folders: RefCell<HashMap<Vec<u8>, Option<Decision>>>,
+    folders: RefCell<HashMap<Vec<u8>, Option<IgnoreRule>>>,
     /// When set, the only folders below the root whose `.gitignore` is read from disk.
     known: Option<std::collections::HashSet<Vec<u8>>>,
 }
@@ -273,7 +273,7 @@ impl Excludes {
 
     /// The last matching line for `path` at its own level, by precedence, ignoring whether a
     /// parent folder is excluded.
-    fn last_match(&self, path: &[u8], is_dir: bool) -> Option<Decision> {
+    fn last_match(&self, path: &[u8], is_dir: bool) -> Option<IgnoreRule> {
         // .gitignore files from the path's own folder up to the root.
         let mut end = path.iter().rposition(|&b| b == b'/');
         loop {
@@ -297,21 +297,21 @@ impl Excludes {
 
     /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says
     /// whether it names a folder. Tracked or not does not matter, as with `--no-index`.
-    pub fn check(&self, path: &[u8], is_dir: bool) -> Verdict {
+    pub fn check(&self, path: &[u8], is_dir: bool) -> IgnoreDecision {
         if let Some(i) = path.iter().rposition(|&b| b == b'/')
             && let Some(d) = self.folder_exclusion(&path[..i])
         {
-            return Verdict::Ignored(d);
+            return IgnoreDecision::Ignored(d);
         }
         match self.last_match(path, is_dir) {
-            Some(d) if !d.negated => Verdict::Ignored(d),
-            other => Verdict::NotIgnored(other),
+            Some(d) if !d.negated => IgnoreDecision::Ignored(d),
+            other => IgnoreDecision::NotIgnored(other),
         }
     }
 
     /// The line that excludes `folder` or one of its parents, judged from the top down and
     /// remembered: paths in one folder share the answer.
-    fn folder_exclusion(&self, folder: &[u8]) -> Option<Decision> {
+    fn folder_exclusion(&self, folder: &[u8]) -> Option<IgnoreRule> {
         if let Some(known) = self.folders.borrow().get(folder) {
             return known.clone();
         }

@@ -36,7 +36,7 @@ use crate::util::path::same;
 
 /// What the policy says about one path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict<'m> {
+pub enum CacheVerdict<'m> {
     /// No forbid pattern applies: not a cache as far as the policy is concerned.
     NotCache,
     /// A forbid pattern applies (to the path or to one of its folders) and no allow entry does.
@@ -51,7 +51,7 @@ pub enum Verdict<'m> {
     Allowed {
         /// The forbid pattern that would otherwise apply.
         pattern: &'m str,
-        /// As for [`Verdict::Forbidden`].
+        /// As for [`CacheVerdict::Forbidden`].
         excluded: usize,
         /// The allow entry that keeps it.
         entry: &'m AllowEntry,
@@ -145,25 +145,25 @@ impl Matcher {
     }
 
     /// The policy's verdict on a tracked file at `path` (repository-relative, `/`-separated).
-    pub fn verdict(&self, path: &[u8]) -> Verdict<'_> {
+    pub fn verdict(&self, path: &[u8]) -> CacheVerdict<'_> {
         self.verdict_for(path, false)
     }
 
     /// The policy's verdict on `path`, which names a folder when `is_dir`.
-    pub fn verdict_for(&self, path: &[u8], is_dir: bool) -> Verdict<'_> {
+    pub fn verdict_for(&self, path: &[u8], is_dir: bool) -> CacheVerdict<'_> {
         if !self.is_candidate(path) {
-            return Verdict::NotCache;
+            return CacheVerdict::NotCache;
         }
         let Some((pattern, excluded)) = self.forbidden_by(path, is_dir) else {
-            return Verdict::NotCache;
+            return CacheVerdict::NotCache;
         };
         match self.allowed_by(path) {
-            Some(entry) => Verdict::Allowed {
+            Some(entry) => CacheVerdict::Allowed {
                 pattern,
                 excluded,
                 entry,
             },
-            None => Verdict::Forbidden { pattern, excluded },
+            None => CacheVerdict::Forbidden { pattern, excluded },
         }
     }
 
@@ -273,9 +273,9 @@ mod tests {
             fn $name() {
                 let m = matcher(&$forbid, &$allow, $icase);
                 let got = match m.verdict($path.as_bytes()) {
-                    Verdict::NotCache => "none".to_string(),
-                    Verdict::Forbidden { pattern, .. } => format!("forbid {pattern}"),
-                    Verdict::Allowed { pattern, entry, .. } => {
+                    CacheVerdict::NotCache => "none".to_string(),
+                    CacheVerdict::Forbidden { pattern, .. } => format!("forbid {pattern}"),
+                    CacheVerdict::Allowed { pattern, entry, .. } => {
                         format!("allow {} ({pattern})", entry.display_path())
                     }
                 };
@@ -394,7 +394,7 @@ mod tests {
         let m = matcher(DEFAULT_FORBID, &[], false);
         assert!(matches!(
             m.verdict(b"caf\xe9/__pycache__/x.pyc"),
-            Verdict::Forbidden { .. }
+            CacheVerdict::Forbidden { .. }
         ));
     }
 

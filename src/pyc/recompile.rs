@@ -65,7 +65,7 @@ impl fmt::Display for Interpreter {
 
 /// What recompiling a pyc's source showed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum RecompileResult {
     /// The marshalled code is byte for byte what the interpreter compiles.
     Identical,
     /// The bytes differ (marshal is not byte-reproducible), but the code objects are equal.
@@ -76,26 +76,29 @@ pub enum Verdict {
     Unavailable(String),
 }
 
-impl Verdict {
+impl RecompileResult {
     /// Whether the code was compared and found to be the source's.
     pub fn is_same(&self) -> bool {
-        matches!(self, Verdict::Identical | Verdict::Equivalent)
+        matches!(
+            self,
+            RecompileResult::Identical | RecompileResult::Equivalent
+        )
     }
 
     /// `identical`, `equivalent`, `differs` or `unavailable`, for JSON.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Verdict::Identical => "identical",
-            Verdict::Equivalent => "equivalent",
-            Verdict::Differs(_) => "differs",
-            Verdict::Unavailable(_) => "unavailable",
+            RecompileResult::Identical => "identical",
+            RecompileResult::Equivalent => "equivalent",
+            RecompileResult::Differs(_) => "differs",
+            RecompileResult::Unavailable(_) => "unavailable",
         }
     }
 
     /// The explanation, for `Differs` and `Unavailable`.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Verdict::Differs(d) | Verdict::Unavailable(d) => Some(d),
+            RecompileResult::Differs(d) | RecompileResult::Unavailable(d) => Some(d),
             _ => None,
         }
     }
@@ -103,9 +106,9 @@ impl Verdict {
 
 /// The result for one pyc: the verdict, and the interpreter that gave it, if one was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Comparison {
     /// What the comparison showed.
-    pub verdict: Verdict,
+    pub verdict: RecompileResult,
     /// The interpreter used.
     pub interpreter: Option<Interpreter>,
 }
@@ -386,8 +389,8 @@ fn optimize_levels(file_name: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Recompiles each job's source with an interpreter that writes its magic number and compares
 /// the code; one interpreter process per magic number. The outcomes are in the jobs' order.
-pub fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Outcome> {
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
+pub fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Comparison> {
+    let mut outcomes: Vec<Option<Comparison>> = vec![None; jobs.len()];
     let mut magics: Vec<[u8; 4]> = jobs.iter().map(|j| j.header.magic).collect();
     magics.sort();
     magics.dedup();
@@ -412,8 +415,8 @@ pub fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Outcome
             match levels {
                 Ok(levels) => batch.push((i, levels)),
                 Err(why) => {
-                    outcomes[i] = Some(Outcome {
-                        verdict: Verdict::Unavailable(why),
+                    outcomes[i] = Some(Comparison {
+                        verdict: RecompileResult::Unavailable(why),
                         interpreter: None,
                     })
                 }
@@ -426,8 +429,8 @@ pub fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Outcome
             Ok(interpreter) => interpreter,
             Err(why) => {
                 for (i, _) in batch {
-                    outcomes[i] = Some(Outcome {
-                        verdict: Verdict::Unavailable(why.clone()),
+                    outcomes[i] = Some(Comparison {
+                        verdict: RecompileResult::Unavailable(why.clone()),
                         interpreter: None,
                     });
                 }
@@ -436,7 +439,7 @@ pub fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Outcome
         };
         let verdicts = run_batch(&interpreter, jobs, &batch);
         for ((i, _), verdict) in batch.into_iter().zip(verdicts) {
-            outcomes[i] = Some(Outcome {
+            outcomes[i] = Some(Comparison {
                 verdict,
                 interpreter: Some(interpreter.clone()),
             });
@@ -453,8 +456,8 @@ fn run_batch(
     interpreter: &Interpreter,
     jobs: &[Job<'_>],
     batch: &[(usize, Vec<u8>)],
-) -> Vec<Verdict> {
-    let unavailable = |why: String| vec![Verdict::Unavailable(why); batch.len()];
+) -> Vec<RecompileResult> {
+    let unavailable = |why: String| vec![RecompileResult::Unavailable(why); batch.len()];
     let input: Vec<_> = batch
         .iter()
         .map(|(i, levels)| {
@@ -515,9 +518,11 @@ fn run_batch(
     answers
         .into_iter()
         .map(|a| match a.verdict.as_str() {
-            "identical" => Verdict::Identical,
-            "equivalent" => Verdict::Equivalent,
-            _ => Verdict::Differs(a.detail.unwrap_or_else(|| "the code differs".to_string())),
+            "identical" => RecompileResult::Identical,
+            "equivalent" => RecompileResult::Equivalent,
+            _ => {
+                RecompileResult::Differs(a.detail.unwrap_or_else(|| "the code differs".to_string()))
+            }
         })
         .collect()
 }
@@ -562,7 +567,7 @@ mod tests {
                 source: b"",
             }],
         );
-        assert_eq!(outcomes[0].verdict, Verdict::Unavailable(why));
+        assert_eq!(outcomes[0].verdict, RecompileResult::Unavailable(why));
         assert_eq!(outcomes[0].interpreter, None);
     }
 }

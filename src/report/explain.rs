@@ -1,6 +1,6 @@
 //! What `explain` prints: the policy's verdict and git's for each path, side by side.
 use crate::checks::explain::*;
-use crate::git::excludes::Verdict as GitVerdict;
+use crate::git::excludes::IgnoreDecision;
 use crate::util::path::display_path;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -28,15 +28,15 @@ pub fn human(explanations: &[Explanation]) -> String {
         };
         let _ = writeln!(out, "  policy: {policy}");
         let git = match &e.git {
-            GitVerdict::Ignored(d) => format!(
+            IgnoreDecision::Ignored(d) => format!(
                 "ignored, by {}:{}:{}{}",
                 d.file,
                 d.line,
                 d.pattern,
                 matched_note(&e.path, &d.matched)
             ),
-            GitVerdict::NotIgnored(None) => "not ignored: no rule matches".to_string(),
-            GitVerdict::NotIgnored(Some(d)) => {
+            IgnoreDecision::NotIgnored(None) => "not ignored: no rule matches".to_string(),
+            IgnoreDecision::NotIgnored(Some(d)) => {
                 format!(
                     "not ignored: re-included by {}:{}:{}",
                     d.file, d.line, d.pattern

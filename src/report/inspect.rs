@@ -85,18 +85,18 @@ pub fn human(inspections: &[Inspection]) -> String {
                     .map(|i| format!(" (recompiled with {i})"))
                     .unwrap_or_default();
                 let line = match &outcome.verdict {
-                    recompile::Verdict::Identical => {
+                    recompile::RecompileResult::Identical => {
                         format!("code: identical to what the source compiles to{by}")
                     }
-                    recompile::Verdict::Equivalent => format!(
+                    recompile::RecompileResult::Equivalent => format!(
                         "code: equivalent to what the source compiles to: equal code objects, \
                          which marshal wrote differently{by}"
                     ),
-                    recompile::Verdict::Differs(d) => format!(
+                    recompile::RecompileResult::Differs(d) => format!(
                         "error[{}]: the code is not what the source compiles to: {d}{by}",
                         Code::PycCodeMismatch
                     ),
-                    recompile::Verdict::Unavailable(why) => format!(
+                    recompile::RecompileResult::Unavailable(why) => format!(
                         "warning[{}]: could not check the code: {why}",
                         Code::PycRecompileUnavailable
                     ),
