@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pycache-policy: error: {e}");
+            eprintln!("pycache-policy: error: {}", cli::errors::describe(&e));
             ExitCode::from(2)
         }
     }

@@ -1,5 +1,7 @@
 //! Command-line definitions and the mapping of each command's outcome to output and exit code.
 
+pub mod errors;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -350,7 +352,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 Ok(done) => done,
                 Err(e) => {
                     write_step_summary(&format!(
-                        "### pycache-policy: could not run\n\n```text\n{e}\n```\n"
+                        "### pycache-policy: could not run\n\n```text\n{}\n```\n",
+                        errors::describe(&e)
                     ));
                     return Err(e);
                 }

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 
-pub use crate::model::error::{FETCH_MORE, RangeError};
+pub use crate::model::error::RangeError;
 
 /// A revision as the user or the CI system named it.
 #[derive(Clone, Copy, Debug)]

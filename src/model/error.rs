@@ -1,7 +1,9 @@
 //! Why the tool could not run. A finding (something the policy objects to) is never an error; an
 //! [`Error`] means there is no verdict, and the command exits with 2.
 //!
-//! Every message says what failed, where, and what to do next.
+//! Each error carries the facts (which file, which revision, what the system said); its
+//! `Display` states what failed and where. What to do next is worded by the command line
+//! (`cli/errors.rs`), which knows which command was run.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -162,48 +164,34 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::NotARepository { start, detail } => write!(
-                f,
-                "not a git repository: {} ({detail})\n  run it inside a repository, or point at \
-                 one with `pycache-policy -C DIR ...`",
-                start.display()
-            ),
+            Error::NotARepository { start, detail } => {
+                write!(f, "not a git repository: {} ({detail})", start.display())
+            }
             Error::Bare { git_dir } => write!(
                 f,
-                "{} is a bare repository: it has no staged index to check\n  in CI, judge a \
-                 commit or a range instead, or run it in a clone with a working tree",
+                "{} is a bare repository: it has no staged index to check",
                 git_dir.display()
             ),
-            Error::Index { path, detail } => write!(
-                f,
-                "cannot read the index {}: {detail}\n  run `git status` to see whether git can \
-                 read it; if git cannot either, `git reset` rebuilds it from HEAD",
-                path.display()
-            ),
+            Error::Index { path, detail } => {
+                write!(f, "cannot read the index {}: {detail}", path.display())
+            }
             Error::Range(e) => write!(f, "{e}"),
-            Error::Policy(e) => write!(
-                f,
-                "{e}\n  fix the file, or check the built-in defaults with `--policy /dev/null`"
-            ),
+            Error::Policy(e) => write!(f, "{e}"),
             Error::HookExists { path } => write!(
                 f,
                 "a pre-commit hook already exists at {} and pycache-policy did not write it; \
-                 leaving it alone\n  run `pycache-policy install --chain` to keep it and run it \
-                 before the check, or call `pycache-policy check` from it yourself",
+                 leaving it alone",
                 path.display()
             ),
             Error::ChainedHookExists { path } => write!(
                 f,
-                "cannot chain: {} already exists (left by an earlier install?)\n  look at it, \
-                 move it away, and run the command again",
+                "cannot chain: {} already exists (left by an earlier install?)",
                 path.display()
             ),
             Error::HookEdited { path } => write!(
                 f,
                 "the pre-commit hook at {} was installed by pycache-policy but has been edited \
-                 since; leaving it alone so your changes are not lost\n  keep your additions in \
-                 another hook (then `install --chain` runs it first), or delete the file and run \
-                 the command again",
+                 since; leaving it alone so your changes are not lost",
                 path.display()
             ),
             Error::HookNotOurs { path } => write!(
@@ -211,15 +199,12 @@ impl fmt::Display for Error {
                 "the pre-commit hook at {} was not installed by pycache-policy; leaving it alone",
                 path.display()
             ),
-            Error::PolicyExists { path } => write!(
-                f,
-                "{} already exists; not overwriting it\n  edit it, or move it away and run \
-                 `pycache-policy init` again",
-                path.display()
-            ),
+            Error::PolicyExists { path } => {
+                write!(f, "{} already exists; not overwriting it", path.display())
+            }
             Error::Walk { root, detail } => write!(
                 f,
-                "cannot walk the working tree {}: {detail}\n  nothing was removed",
+                "cannot walk the working tree {}: {detail}",
                 root.display()
             ),
             Error::OutsideRepository { path, workdir } => write!(
@@ -232,30 +217,24 @@ impl fmt::Display for Error {
                 f,
                 "{} is a symbolic link, and git does not read a symlinked .gitignore inside the \
                  working tree (since git 2.32), so rules written through it would do nothing; \
-                 leaving it alone\n  replace the link with a regular file (for example `cp \
-                 --remove-destination \"$(readlink .gitignore)\" .gitignore`) and run the command \
-                 again",
+                 leaving it alone",
                 path.display()
             ),
             Error::GitignoreBlock { path, line } => write!(
                 f,
                 "{}:{line}: the `# BEGIN pycache-policy` block has no `# END pycache-policy` line; \
-                 not guessing where it ends\n  delete the block's lines by hand and run the \
-                 command again",
+                 not guessing where it ends",
                 path.display()
             ),
             Error::BareNoIndex { git_dir } => write!(
                 f,
-                "{} is a bare repository: it has no index, so there is nothing to untrack\n  run \
-                 the command in a clone with a working tree, commit, and push",
+                "{} is a bare repository: it has no index, so there is nothing to untrack",
                 git_dir.display()
             ),
             Error::IndexLocked { lock } => write!(
                 f,
                 "cannot lock the index: {} exists, so another git process seems to be running \
-                 in this repository; the index was not changed\n  wait for it to finish and run \
-                 the command again; if no git process is running (one may have crashed), remove \
-                 that file first",
+                 in this repository; the index was not changed",
                 lock.display()
             ),
             Error::SparseDirectory { folder, path } => {
@@ -264,16 +243,13 @@ impl fmt::Display for Error {
                     f,
                     "{} is forbidden, but it lies in {folder}/, which this sparse index stores as \
                      one entry; untracking it would need the whole folder expanded in the index, \
-                     so nothing was changed\n  run `git sparse-checkout add {folder}` (or `git \
-                     sparse-checkout disable`) and run the command again",
+                     so nothing was changed",
                     crate::util::path::display_path(path)
                 )
             }
             Error::IndexUnsupported { path, detail } => write!(
                 f,
-                "cannot untrack in the index {}: {detail}; the index was not changed\n  untrack \
-                 with git instead: `pycache-policy check --all` prints the `git rm -r --cached` \
-                 command",
+                "cannot untrack in the index {}: {detail}; the index was not changed",
                 path.display()
             ),
             Error::IndexWrite {
@@ -282,8 +258,7 @@ impl fmt::Display for Error {
                 source,
             } => write!(
                 f,
-                "cannot {action} {}: {source}; the index was not changed\n  check the free space \
-                 and permissions of its folder and run the command again",
+                "cannot {action} {}: {source}; the index was not changed",
                 path.display()
             ),
             Error::Io {
@@ -448,19 +423,10 @@ pub enum RangeError {
     },
 }
 
-/// The advice for a clone that lacks history.
-pub const FETCH_MORE: &str = "fetch the history it needs: with actions/checkout set \
-                              `fetch-depth: 0`; in GitLab CI set the variable `GIT_DEPTH: 0`; \
-                              by hand, `git fetch --unshallow` (or `git fetch --deepen=N`)";
-
 impl fmt::Display for RangeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RangeError::BadSpec { spec } => write!(
-                f,
-                "`{spec}` is not a range\n  write BASE..HEAD (compare BASE with HEAD) or \
-                 BASE...HEAD (compare their merge base with HEAD, as a pull request does)"
-            ),
+            RangeError::BadSpec { spec } => write!(f, "`{spec}` is not a range"),
             RangeError::Unknown {
                 rev,
                 origin,
@@ -474,21 +440,19 @@ impl fmt::Display for RangeError {
                     write!(
                         f,
                         "unknown revision `{rev}`{from}: this is a shallow clone, and it does \
-                         not have that commit\n  {FETCH_MORE}"
+                         not have that commit"
                     )
                 } else {
                     write!(
                         f,
                         "unknown revision `{rev}`{from}: no commit, branch or tag of that name \
-                         in this repository\n  check the name, or fetch it first (for example \
-                         `git fetch origin {rev}`)"
+                         in this repository"
                     )
                 }
             }
             RangeError::Ambiguous { rev } => write!(
                 f,
-                "ambiguous revision `{rev}`: several objects start with it\n  give more of the \
-                 commit id"
+                "ambiguous revision `{rev}`: several objects start with it"
             ),
             RangeError::WrongKind { rev, kind, wanted } => {
                 write!(f, "`{rev}` names a {kind}, not a {wanted}")
@@ -498,26 +462,24 @@ impl fmt::Display for RangeError {
                     write!(
                         f,
                         "cannot find the merge base of `{spec}`: this shallow clone does not \
-                         reach back to it\n  {FETCH_MORE}"
+                         reach back to it"
                     )
                 } else {
                     write!(
                         f,
-                        "`{spec}` has no merge base: the two commits share no history\n  \
-                         compare their trees directly with BASE..HEAD"
+                        "`{spec}` has no merge base: the two commits share no history"
                     )
                 }
             }
             RangeError::Truncated { spec, commit } => write!(
                 f,
                 "cannot judge every commit of `{spec}`: this shallow clone stops at commit \
-                 {commit}, whose parents it does not have\n  {FETCH_MORE}"
+                 {commit}, whose parents it does not have"
             ),
             RangeError::ShallowAudit => write!(
                 f,
                 "this is a shallow clone: it does not hold the whole history, so an audit \
-                 would miss caches and blame the oldest commits it has for the rest\n  \
-                 {FETCH_MORE}"
+                 would miss caches and blame the oldest commits it has for the rest"
             ),
             RangeError::Ci { reason } => write!(
                 f,
