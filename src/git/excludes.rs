@@ -206,7 +206,7 @@ impl Excludes {
     }
 
     /// The rules of `repo`'s working tree, with its config.
-    pub fn for_repo(repo: &crate::git::repo::Repo) -> Result<Excludes, crate::Error> {
+    pub fn for_repo(repo: &crate::git::repo::Repo) -> Result<Excludes, crate::model::error::Error> {
         let workdir = repo.workdir()?;
         Ok(Excludes::new(
             workdir,
@@ -218,7 +218,9 @@ impl Excludes {
 
     /// The files of root-level rules git reads for `repo`: `info/exclude` and the excludes file
     /// (whether or not they exist).
-    pub fn root_rule_files(repo: &crate::git::repo::Repo) -> Result<Vec<PathBuf>, crate::Error> {
+    pub fn root_rule_files(
+        repo: &crate::git::repo::Repo,
+    ) -> Result<Vec<PathBuf>, crate::model::error::Error> {
         let mut files = vec![repo.git.commondir().join("info/exclude")];
         files.extend(configured_excludes_file(repo)?.or_else(default_excludes_file));
         Ok(files)
@@ -330,11 +332,11 @@ impl Excludes {
 /// `core.excludesFile`, if set.
 fn configured_excludes_file(
     repo: &crate::git::repo::Repo,
-) -> Result<Option<PathBuf>, crate::Error> {
+) -> Result<Option<PathBuf>, crate::model::error::Error> {
     let config = repo
         .git
         .config()
-        .map_err(crate::Error::git("read the git config"))?;
+        .map_err(crate::model::error::Error::git("read the git config"))?;
     Ok(config.get_path("core.excludesFile").ok())
 }
 

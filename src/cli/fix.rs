@@ -1,0 +1,281 @@
+//! The fixers' commands: `install`, `uninstall`, `gitignore`, `untrack`, `purge`, `clean` and
+//! `init`. Each prints its plan (with `--dry-run`) or what it did.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use pycache_policy::checks::ignore;
+use pycache_policy::fix::hook::{self, Installed, Uninstalled};
+use pycache_policy::fix::{gitignore, purge};
+use pycache_policy::git::repo::Repo;
+use pycache_policy::model::error::Error;
+use pycache_policy::policy::{POLICY_FILE, Policy};
+use pycache_policy::report;
+
+use super::output::indent;
+use super::{EXIT_FINDINGS, load_policy};
+
+/// `install`: the pre-commit hook.
+pub(crate) fn install(repo: &Repo, chain: bool) -> Result<ExitCode, Error> {
+    match hook::install(repo, chain)? {
+        Installed::New(p) => println!("installed the pre-commit hook: {}", p.display()),
+        Installed::Chained(p, kept) => println!(
+            "installed the pre-commit hook: {}\nyour previous hook is kept as {} and runs first",
+            p.display(),
+            kept.display()
+        ),
+        Installed::Updated(p) => println!("updated the pre-commit hook: {}", p.display()),
+        Installed::AlreadyInstalled(p) => {
+            println!("the pre-commit hook is already installed: {}", p.display())
+        }
+    }
+    if !on_path("pycache-policy") {
+        eprintln!(
+            "warning: `pycache-policy` is not on PATH, so the hook will refuse every \
+             commit until it is (for example: cargo install --path <this checkout>)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `uninstall`: removes the hook we installed, restoring a chained one.
+pub(crate) fn uninstall(repo: &Repo) -> Result<ExitCode, Error> {
+    match hook::uninstall(repo)? {
+        Uninstalled::Removed(p) => println!("removed the pre-commit hook: {}", p.display()),
+        Uninstalled::Restored(p) => println!(
+            "removed the pycache-policy hook and restored your previous one: {}",
+            p.display()
+        ),
+        Uninstalled::NotInstalled(p) => {
+            println!("no pycache-policy hook to remove at {}", p.display())
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gitignore`: writes the block that makes git's ignore rules express the policy.
+pub(crate) fn gitignore(
+    repo: &Repo,
+    policy_file: Option<&Path>,
+    dry_run: bool,
+) -> Result<ExitCode, Error> {
+    let (policy, matcher) = load_policy(repo, policy_file)?;
+    let index = repo.staged_index()?;
+    let probes = ignore::probes_thorough(repo, &index, &matcher, &policy)?;
+    let plan = gitignore::plan(repo, &policy, &probes)?;
+    let shown = plan.path.display();
+    if !plan.changes() {
+        println!("{shown} already expresses the policy; nothing to change");
+    } else if dry_run {
+        print!("{}", report::gitignore::diff(&plan));
+        println!("(dry run: {shown} was not changed)");
+    } else {
+        gitignore::apply(&plan)?;
+        println!("updated {shown}: the pycache-policy block at its end expresses the policy");
+    }
+    for d in &plan.defeated {
+        let want = if d.probe.want_ignored {
+            "should be ignored but is not"
+        } else {
+            "is kept on purpose but git ignores it"
+        };
+        let why = d.why_unfixable().unwrap_or_else(|| match d.git.decision() {
+            Some(x) => format!("{}:{}: `{}` decides it", x.file, x.line, x.pattern),
+            None => "no rule decides it".to_string(),
+        });
+        eprintln!(
+            "pycache-policy: {} {want}: {why}",
+            report::display_path(&d.probe.path)
+        );
+    }
+    Ok(if plan.defeated.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
+    })
+}
+
+/// `untrack`: removes forbidden paths from the index, as `git rm -r --cached` does.
+pub(crate) fn untrack(
+    repo: &Repo,
+    policy_file: Option<&Path>,
+    dry_run: bool,
+) -> Result<ExitCode, Error> {
+    use pycache_policy::fix::untrack;
+    use pycache_policy::report::untrack::Mode;
+    untrack::require_index(repo)?;
+    let (policy, matcher) = load_policy(repo, policy_file)?;
+    let (plan, mode) = if dry_run {
+        (untrack::plan(repo, &matcher)?, Mode::DryRun)
+    } else {
+        (untrack::apply(repo, &matcher)?, Mode::Applied)
+    };
+    print!("{}", report::untrack::render(&plan, &policy, mode));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `purge`: deletes caches from the working tree that Python can write again.
+pub(crate) fn purge(
+    repo: &Repo,
+    policy_file: Option<&Path>,
+    dry_run: bool,
+    orphans: bool,
+) -> Result<ExitCode, Error> {
+    let (_, matcher) = load_policy(repo, policy_file)?;
+    let index = repo.staged_index()?;
+    let plan = purge::plan(repo.workdir()?, &matcher, Some(&index), orphans)?;
+    let done = (!dry_run).then(|| purge::apply(&plan));
+    print!("{}", report::purge::render(&plan, done.as_ref()));
+    Ok(match done {
+        Some(d) if !d.failed.is_empty() => ExitCode::from(2),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// `init`: writes the commented template policy.
+pub(crate) fn init(repo: &Repo) -> Result<ExitCode, Error> {
+    let path = repo.workdir()?.join(POLICY_FILE);
+    write_template(&path)?;
+    println!(
+        "wrote {}\nedit it (for example to keep a folder on purpose), then run \
+         `pycache-policy check --all`",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `clean`: every fixer in turn. The `.gitignore` plan is made before the index changes, so a
+/// refusal there (a symlinked `.gitignore`, say) leaves everything as it was.
+pub(crate) fn clean(
+    repo: &Repo,
+    explicit: Option<&Path>,
+    with_purge: bool,
+    orphans: bool,
+    dry_run: bool,
+    fail_on_fix: bool,
+) -> Result<ExitCode, Error> {
+    use pycache_policy::fix::untrack;
+    use pycache_policy::report::untrack::Mode;
+    untrack::require_index(repo)?;
+    // Inside `git commit -a` or `git commit -- PATH` the index is git's lock file: untracking
+    // there is lost when the hook fails and, for a partial commit, leaves the real index
+    // tracking what the commit dropped. So only the plan is shown, and the commit is refused.
+    let in_commit = repo.index_is_commit_lock();
+    let (policy, matcher) = load_policy(repo, explicit)?;
+    let index = repo.staged_index()?;
+    let probes = ignore::probes_thorough(repo, &index, &matcher, &policy)?;
+    let ignore_plan = gitignore::plan(repo, &policy, &probes)?;
+    let purge_plan = if with_purge {
+        Some(purge::plan(
+            repo.workdir()?,
+            &matcher,
+            Some(&index),
+            orphans,
+        )?)
+    } else {
+        None
+    };
+
+    println!("1. untrack");
+    let untracked = if dry_run || in_commit {
+        untrack::plan(repo, &matcher)?
+    } else {
+        untrack::apply(repo, &matcher)?
+    };
+    let mode = if dry_run || in_commit {
+        Mode::DryRun
+    } else {
+        Mode::Applied
+    };
+    print!(
+        "{}",
+        indent(&report::untrack::render(&untracked, &policy, mode))
+    );
+    let left_tracked = in_commit && !dry_run && !untracked.is_empty();
+    if left_tracked {
+        println!(
+            "   not untracked: `git commit -a` and `git commit -- PATH` run this hook on a \
+             temporary index that git throws away"
+        );
+    }
+
+    println!("2. .gitignore");
+    if !ignore_plan.changes() {
+        println!("   .gitignore already expresses the policy");
+    } else if dry_run {
+        print!("{}", indent(&report::gitignore::diff(&ignore_plan)));
+    } else {
+        gitignore::apply(&ignore_plan)?;
+        println!("   updated .gitignore: the pycache-policy block at its end expresses the policy");
+    }
+    for d in &ignore_plan.defeated {
+        println!(
+            "   still wrong by git's rules: {} ({})",
+            report::display_path(&d.probe.path),
+            d.why_unfixable()
+                .unwrap_or_else(|| "see `pycache-policy explain`".into())
+        );
+    }
+
+    let mut failed = false;
+    if let Some(plan) = &purge_plan {
+        println!("3. purge");
+        let done = (!dry_run).then(|| purge::apply(plan));
+        failed = done.as_ref().is_some_and(|d| !d.failed.is_empty());
+        print!("{}", indent(&report::purge::render(plan, done.as_ref())));
+    }
+
+    let staged = !untracked.is_empty();
+    let ignore_changed = ignore_plan.changes();
+    if dry_run {
+        println!("(dry run: nothing was changed)");
+    } else if left_tracked {
+        println!("\nRun `pycache-policy clean` on its own, then commit again.");
+    } else if staged || ignore_changed {
+        println!("\nNext, review and commit:");
+        println!("  git status");
+        if ignore_changed {
+            println!("  git add .gitignore");
+        }
+        println!("  git commit -m \"Stop tracking Python bytecode caches\"");
+    } else {
+        println!("\nNothing to commit: the repository already follows the policy.");
+    }
+    let fixed = !dry_run && (staged || ignore_changed);
+    Ok(if failed {
+        ExitCode::from(2)
+    } else if !ignore_plan.defeated.is_empty() || left_tracked || (fail_on_fix && fixed) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+fn write_template(path: &Path) -> Result<(), Error> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::PolicyExists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                Error::io("create", path)(e)
+            }
+        })?;
+    file.write_all(Policy::template().as_bytes())
+        .map_err(Error::io("write", path))
+}

@@ -1,0 +1,107 @@
+//! The commands that describe: `explain`, `inspect`, `schema`, `completions` and `man`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use pycache_policy::checks::explain;
+use pycache_policy::git::excludes::Excludes;
+use pycache_policy::git::repo::Repo;
+use pycache_policy::model::error::Error;
+use pycache_policy::report;
+
+use super::args::{Cli, FormatArg};
+use super::{EXIT_FINDINGS, load_policy, repo_relative};
+
+/// `explain`: the policy's verdict and git's for each path.
+pub(crate) fn explain(
+    repo: &Repo,
+    cwd: &Path,
+    policy_file: Option<&Path>,
+    paths: &[PathBuf],
+    format: FormatArg,
+) -> Result<ExitCode, Error> {
+    let (_, matcher) = load_policy(repo, policy_file)?;
+    let workdir = repo.workdir()?.to_path_buf();
+    let excludes = Excludes::for_repo(repo)?;
+    let index = repo.staged_index()?;
+    let mut out = Vec::new();
+    for arg in paths {
+        let (rel, is_dir) = repo_relative(cwd, &workdir, arg)?;
+        out.push(explain::explain(&rel, is_dir, &matcher, &excludes, &index));
+    }
+    match format {
+        FormatArg::Human => print!("{}", report::explain::human(&out)),
+        FormatArg::Json => print!("{}", report::explain::json(&out)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inspect`: each path from the index when the index holds it, else from disk.
+pub(crate) fn inspect(
+    cwd: &Path,
+    paths: &[PathBuf],
+    recompile: bool,
+    format: FormatArg,
+) -> Result<ExitCode, Error> {
+    use pycache_policy::checks::inspect::{self, IndexReader};
+    let repo = Repo::discover(cwd).ok();
+    let workdir = repo.as_ref().and_then(|r| r.workdir().ok());
+    let index = match (&repo, workdir) {
+        (Some(repo), Some(_)) => Some(repo.staged_index()?),
+        _ => None,
+    };
+    let reader = repo
+        .as_ref()
+        .zip(index.as_ref())
+        .map(|(r, i)| IndexReader::new(r, i));
+    let mut targets = Vec::new();
+    for arg in paths {
+        let rel = workdir.and_then(|w| repo_relative(cwd, w, arg).ok());
+        let staged = match (&reader, rel) {
+            (Some(reader), Some((rel, _))) => reader.read(&rel)?,
+            _ => None,
+        };
+        targets.push(match staged {
+            Some(target) => target,
+            None => inspect::read_disk(cwd, arg)?,
+        });
+    }
+    let inspections = inspect::inspect(targets, recompile);
+    match format {
+        FormatArg::Human => print!("{}", report::inspect::human(&inspections)),
+        FormatArg::Json => print!("{}", report::inspect::json(&inspections)),
+    }
+    Ok(if inspections.iter().any(|x| x.has_errors()) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `schema`: the policy file's JSON Schema.
+pub(crate) fn schema() -> Result<ExitCode, Error> {
+    print!("{}", pycache_policy::policy::schema::render());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `completions`: a shell's completion script.
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(
+        shell,
+        &mut command,
+        "pycache-policy",
+        &mut std::io::stdout(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `man`: the manual pages.
+pub(crate) fn man(dir: &Path) -> Result<ExitCode, Error> {
+    let command = <Cli as clap::CommandFactory>::command();
+    std::fs::create_dir_all(dir).map_err(Error::io("create the folder", dir))?;
+    clap_mangen::generate_to(command, dir)
+        .map_err(Error::io("write the manual pages into", dir))?;
+    println!("wrote the manual pages into {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
