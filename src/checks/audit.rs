@@ -43,31 +43,31 @@ use crate::git::index::MODE_GITLINK;
 #[derive(Debug)]
 pub struct Audit {
     /// Every ref was walked (`--all`), not just `HEAD`.
-    pub all_refs: bool,
+    pub(crate) all_refs: bool,
     /// Commits walked.
-    pub num_commits: usize,
+    pub(crate) num_commits: usize,
     /// The commits that brought forbidden paths into history, newest first (as `git log`
     /// lists them).
-    pub introductions: Vec<Introduction>,
+    pub(crate) introductions: Vec<Introduction>,
     /// Distinct forbidden paths in history, sorted.
-    pub paths: Vec<Vec<u8>>,
+    pub(crate) paths: Vec<Vec<u8>>,
     /// Distinct blobs at forbidden paths.
-    pub num_blobs: usize,
+    pub(crate) num_blobs: usize,
     /// Their total size in bytes.
-    pub blob_bytes: u64,
+    pub(crate) blob_bytes: u64,
     /// The `--path-regex` that purges them, or why there is none.
-    pub purge: Result<String, Untranslatable>,
+    pub(crate) purge: Result<String, Untranslatable>,
 }
 
 /// One commit that brought caches into history.
 #[derive(Debug)]
-pub struct Introduction {
+pub(crate) struct Introduction {
     /// The commit.
-    pub commit: Oid,
+    pub(crate) commit: Oid,
     /// The first line of its message.
-    pub summary: String,
+    pub(crate) summary: String,
     /// The forbidden paths it brought in, sorted.
-    pub paths: Vec<Vec<u8>>,
+    pub(crate) paths: Vec<Vec<u8>>,
 }
 
 impl Audit {
@@ -77,13 +77,13 @@ impl Audit {
     }
 
     /// The whole `git filter-repo` command, if the policy translates.
-    pub fn purge_command(&self) -> Option<String> {
+    pub(crate) fn purge_command(&self) -> Option<String> {
         self.purge.as_deref().ok().map(filter_repo::command)
     }
 }
 
 /// `progress` is called with the number of commits judged so far, every this many commits.
-pub const PROGRESS_EVERY: usize = 2000;
+pub(crate) const PROGRESS_EVERY: usize = 2000;
 
 /// Walks history and reports what it holds.
 pub fn audit(

@@ -62,7 +62,7 @@ impl Chosen {
 }
 
 /// Which CI system the environment belongs to, if any.
-pub fn system(env: &dyn Fn(&str) -> Option<String>) -> Option<&'static str> {
+pub(crate) fn system(env: &dyn Fn(&str) -> Option<String>) -> Option<&'static str> {
     if env("GITHUB_ACTIONS").as_deref() == Some("true") {
         Some("GitHub Actions")
     } else if env("GITLAB_CI").as_deref() == Some("true") {

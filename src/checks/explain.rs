@@ -10,24 +10,24 @@ use crate::policy::matcher::{CacheVerdict, Matcher};
 #[derive(Clone, Debug)]
 pub struct Explanation {
     /// Repository-relative path.
-    pub path: Vec<u8>,
+    pub(crate) path: Vec<u8>,
     /// Whether it was asked about as a folder.
-    pub is_dir: bool,
+    pub(crate) is_dir: bool,
     /// What the policy says: `forbidden`, `allowed` or `not-a-cache`.
-    pub policy: &'static str,
+    pub(crate) policy: &'static str,
     /// The forbid pattern that applies, if one does.
-    pub forbid_rule: Option<String>,
+    pub(crate) forbid_rule: Option<String>,
     /// The allow entry that keeps it, if one does, with its reason.
-    pub allow_rule: Option<(String, Option<String>)>,
+    pub(crate) allow_rule: Option<(String, Option<String>)>,
     /// git's verdict.
-    pub git: IgnoreDecision,
+    pub(crate) git: IgnoreDecision,
     /// Whether the index has it (as a file, or files under it for a folder).
-    pub tracked: bool,
+    pub(crate) tracked: bool,
 }
 
 impl Explanation {
     /// Whether git's rules agree with the policy for this path.
-    pub fn agrees(&self) -> bool {
+    pub(crate) fn agrees(&self) -> bool {
         match self.policy {
             "forbidden" => self.git.is_ignored(),
             "allowed" => !self.git.is_ignored(),

@@ -27,7 +27,7 @@ pub struct Probe {
 /// forbids or allows, the caches Python would write at the root and in each folder that has a
 /// tracked `.gitignore` of its own (where a rule could differ), and a cache in each folder kept
 /// on purpose.
-pub fn probes(
+pub(crate) fn probes(
     workdir: &std::path::Path,
     index: &IndexFile,
     matcher: &Matcher,
@@ -249,7 +249,7 @@ impl Disagreement {
 }
 
 /// Judges every probe with git's rules; returns those git gets wrong.
-pub fn disagreements(excludes: &Excludes, probes: &[Probe]) -> Vec<Disagreement> {
+pub(crate) fn disagreements(excludes: &Excludes, probes: &[Probe]) -> Vec<Disagreement> {
     probes
         .iter()
         .filter_map(|probe| {

@@ -21,7 +21,7 @@ use crate::util::path::split_last;
 
 /// Where a file was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Location {
+pub(crate) enum Location {
     /// Its staged blob.
     Index,
     /// The file system.
@@ -30,7 +30,7 @@ pub enum Location {
 
 impl Location {
     /// `index` or `disk`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Location::Index => "index",
             Location::Disk => "disk",
@@ -42,18 +42,18 @@ impl Location {
 #[derive(Clone, Debug)]
 pub struct Target {
     /// The path as shown: repository-relative for the index, as given for a file on disk.
-    pub path: Vec<u8>,
+    pub(crate) path: Vec<u8>,
     /// Where it was read from.
-    pub location: Location,
+    pub(crate) location: Location,
     /// Its bytes.
-    pub pyc: Vec<u8>,
+    pub(crate) pyc: Vec<u8>,
     /// Where its source would be (same form as `path`); `None` when Python never pairs the name
     /// with a source.
-    pub source_path: Option<Vec<u8>>,
+    pub(crate) source_path: Option<Vec<u8>>,
     /// The source's bytes, when it is there.
-    pub source: Option<Vec<u8>>,
+    pub(crate) source: Option<Vec<u8>>,
     /// The source file's mtime in seconds, for a source on disk.
-    pub source_mtime: Option<i64>,
+    pub(crate) source_mtime: Option<i64>,
 }
 
 /// Reads staged files, opening the index once for many paths.
@@ -134,7 +134,7 @@ pub fn read_disk(cwd: &Path, path: &Path) -> Result<Target, Error> {
 
 /// How a pyc compares with its source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceMatch {
+pub(crate) enum SourceMatch {
     /// The recorded hash, or size, is the source's.
     Matches,
     /// It is not.
@@ -147,7 +147,7 @@ pub enum SourceMatch {
 
 impl SourceMatch {
     /// `matches`, `stale`, `no-source` or `unknown`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SourceMatch::Matches => "matches",
             SourceMatch::Stale => "stale",
@@ -161,18 +161,18 @@ impl SourceMatch {
 #[derive(Clone, Debug)]
 pub struct Inspection {
     /// What was read.
-    pub target: Target,
+    pub(crate) target: Target,
     /// The header, or why it cannot be read.
-    pub header: Result<Header, PycError>,
+    pub(crate) header: Result<Header, PycError>,
     /// How it compares with its source.
-    pub source_match: SourceMatch,
+    pub(crate) source_match: SourceMatch,
     /// On disk, for a timestamp pyc with its source: whether the recorded mtime is the source
     /// file's (modulo 2^32, as Python compares it).
-    pub mtime_matches: Option<bool>,
+    pub(crate) mtime_matches: Option<bool>,
     /// What the header checks found, as `check` would report them in a kept folder.
-    pub problems: Vec<Problem>,
+    pub(crate) problems: Vec<Problem>,
     /// With `--recompile`: the comparison of the code, or why it was not made.
-    pub recompiled: Option<Result<recompile::Comparison, String>>,
+    pub(crate) recompiled: Option<Result<recompile::Comparison, String>>,
 }
 
 impl Inspection {

@@ -37,7 +37,7 @@ const MODE_SYMLINK: u32 = 0o120000;
 use crate::git::index::MODE_GITLINK;
 
 /// Findings about the pycs the policy keeps, for the staged index `index` of `repo`.
-pub fn kept_folders(
+pub(crate) fn kept_folders(
     repo: &Repo,
     index: &IndexFile,
     policy: &Policy,

@@ -7,6 +7,6 @@ pub mod explain;
 mod findings;
 pub mod ignore;
 pub mod inspect;
-pub mod kept;
+pub(crate) mod kept;
 pub mod staged;
 pub mod tree;

@@ -24,9 +24,9 @@ use crate::model::error::Error;
 use crate::policy::Policy;
 
 /// The first line of the managed block.
-pub const BEGIN: &str = "# BEGIN pycache-policy: written by `pycache-policy gitignore` from the policy; edit the policy, not this block";
+pub(crate) const BEGIN: &str = "# BEGIN pycache-policy: written by `pycache-policy gitignore` from the policy; edit the policy, not this block";
 /// The last line of the managed block.
-pub const END: &str = "# END pycache-policy";
+pub(crate) const END: &str = "# END pycache-policy";
 /// How a block is recognised: the start of [`BEGIN`], which a user's own comment such as
 /// `# BEGIN pycache-policy exceptions` does not match.
 const BEGIN_MARK: &[u8] = b"# BEGIN pycache-policy: written by `pycache-policy gitignore`";
@@ -37,9 +37,9 @@ pub struct Plan {
     /// The root `.gitignore`.
     pub path: PathBuf,
     /// Its bytes now (`None` when there is no file).
-    pub old: Option<Vec<u8>>,
+    pub(crate) old: Option<Vec<u8>>,
     /// Its bytes after the change.
-    pub new: Vec<u8>,
+    pub(crate) new: Vec<u8>,
     /// Probes git would still get wrong with the new file, each with the deciding line.
     pub defeated: Vec<Disagreement>,
 }

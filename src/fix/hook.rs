@@ -14,13 +14,13 @@ use crate::model::error::Error;
 use crate::util::fs::write_atomic;
 
 /// The hook script, as shipped in `hooks/pre-commit`.
-pub const SCRIPT: &str = include_str!("../../hooks/pre-commit");
+pub(crate) const SCRIPT: &str = include_str!("../../hooks/pre-commit");
 
 /// The line that marks a hook as ours.
 const MARKER: &str = "# pycache-policy pre-commit hook";
 
 /// The name a chained (pre-existing) hook is kept under, beside ours.
-pub const CHAINED_SUFFIX: &str = ".pre-pycache-policy";
+pub(crate) const CHAINED_SUFFIX: &str = ".pre-pycache-policy";
 
 /// What `install` did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,6 +159,6 @@ pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
 
 /// Writes `text` to `path` atomically (a temporary file in the same folder, then a rename), with
 /// mode 0755.
-pub fn write_executable(path: &Path, text: &str) -> Result<(), Error> {
+pub(crate) fn write_executable(path: &Path, text: &str) -> Result<(), Error> {
     write_atomic(path, text.as_bytes(), 0o755).map_err(Error::io("write", path))
 }

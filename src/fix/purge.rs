@@ -33,7 +33,7 @@ use crate::pyc;
 
 /// Why a forbidden path is left on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kept {
+pub(crate) enum Kept {
     /// Its source is missing: it may be the only copy of that code (use `--orphans`).
     Orphan,
     /// Not bytecode by its name (say a README or an extension module in a `__pycache__`).
@@ -44,31 +44,31 @@ pub enum Kept {
 
 /// One file to remove.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Removal {
+pub(crate) struct Removal {
     /// Repository-relative path.
-    pub path: Vec<u8>,
+    pub(crate) path: Vec<u8>,
     /// Its size in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Whether the index tracks it (its deletion then shows in `git status`).
-    pub tracked: bool,
+    pub(crate) tracked: bool,
 }
 
 /// What `purge` removes and what it leaves, computed before anything is touched.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     /// The working tree.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// Files to remove, sorted by path.
-    pub remove: Vec<Removal>,
+    pub(crate) remove: Vec<Removal>,
     /// Forbidden paths left alone, with why.
-    pub kept: Vec<(Vec<u8>, Kept)>,
+    pub(crate) kept: Vec<(Vec<u8>, Kept)>,
     /// Folders to remove afterwards if they are empty, deepest first.
-    pub folders: Vec<Vec<u8>>,
+    pub(crate) folders: Vec<Vec<u8>>,
 }
 
 impl Plan {
     /// Total bytes of the files to remove.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.remove.iter().map(|r| r.bytes).sum()
     }
 }
@@ -77,11 +77,11 @@ impl Plan {
 #[derive(Clone, Debug, Default)]
 pub struct Done {
     /// Files removed.
-    pub removed: usize,
+    pub(crate) removed: usize,
     /// Bytes freed.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Folders removed because they were left empty.
-    pub folders: usize,
+    pub(crate) folders: usize,
     /// Files that could not be removed, with the reason.
     pub failed: Vec<(Vec<u8>, String)>,
 }

@@ -36,33 +36,31 @@ use crate::util::fs::{CommitStep, LockFile};
 use crate::util::path::parent;
 
 /// The commit to make after untracking.
-pub const COMMIT_COMMAND: &str = "git commit -m \"Stop tracking Python bytecode caches\"";
+pub(crate) const COMMIT_COMMAND: &str = "git commit -m \"Stop tracking Python bytecode caches\"";
 
 /// What untrack removes (or removed) from the index.
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// The index file.
-    pub index: PathBuf,
     /// The paths removed, in index order, each once.
-    pub removals: Vec<Removal>,
+    pub(crate) removals: Vec<Removal>,
     /// Positions of the removed entries in the index that was read.
     positions: Vec<usize>,
 }
 
 /// One path removed from the index.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Removal {
+pub(crate) struct Removal {
     /// Repository-relative path (bytes: git paths need not be UTF-8).
-    pub path: Vec<u8>,
+    pub(crate) path: Vec<u8>,
     /// The cache folder it belongs to, for grouping: the folder a forbid pattern excluded (such
     /// as `a/__pycache__`), else its parent folder (empty at the root).
-    pub folder: Vec<u8>,
+    pub(crate) folder: Vec<u8>,
     /// The forbid pattern that forbids it, as written in the policy.
-    pub rule: String,
+    pub(crate) rule: String,
     /// How many index entries it has: 1, or 2 to 3 for a merge conflict.
-    pub stages: usize,
+    pub(crate) stages: usize,
     /// Whether the entries are conflict stages (1 to 3) rather than one stage-0 entry.
-    pub conflicted: bool,
+    pub(crate) conflicted: bool,
 }
 
 impl Plan {
@@ -72,17 +70,12 @@ impl Plan {
     }
 
     /// The number of paths removed.
-    pub fn num_paths(&self) -> usize {
+    pub(crate) fn num_paths(&self) -> usize {
         self.removals.len()
     }
 
-    /// The number of index entries removed (a conflicted path has one per stage).
-    pub fn num_entries(&self) -> usize {
-        self.positions.len()
-    }
-
     /// The number of cache folders the removed paths are in.
-    pub fn num_folders(&self) -> usize {
+    pub(crate) fn num_folders(&self) -> usize {
         let mut folders: Vec<&[u8]> = self.removals.iter().map(|r| &r.folder[..]).collect();
         folders.sort_unstable();
         folders.dedup();
@@ -187,10 +180,7 @@ fn racily_clean(repo: &Repo, index: &IndexFile, removed: &[usize]) -> Result<Vec
 }
 
 fn plan_index(repo: &Repo, index: &IndexFile, matcher: &Matcher) -> Result<Plan, Error> {
-    let mut plan = Plan {
-        index: index.path.clone(),
-        ..Plan::default()
-    };
+    let mut plan = Plan { ..Plan::default() };
     // The last folder a forbid pattern excluded: every path below it is excluded by the same
     // pattern (git's rule: nothing below an excluded folder can be re-included), so only the
     // allow entries remain to be asked. Index order keeps a folder's paths together.

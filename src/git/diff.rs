@@ -27,32 +27,32 @@ use git2::{ObjectType, Odb, Oid, Repository};
 use crate::git::pack::Packs;
 
 /// The file mode of a subtree entry.
-pub const MODE_TREE: u32 = 0o040000;
+pub(crate) const MODE_TREE: u32 = 0o040000;
 
 /// Bytes of an object id (SHA-1; libgit2 reads no other object format by default).
 const ID_LEN: usize = 20;
 
 /// Reads trees (and commit headers) from a repository's object database: from its packs
 /// directly ([`crate::git::pack`]), anything else through libgit2.
-pub struct Objects<'r> {
+pub(crate) struct Objects<'r> {
     odb: Odb<'r>,
     packs: Packs,
 }
 
 /// What [`Objects::commit`] reads of a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitHeader {
+pub(crate) struct CommitHeader {
     /// Its tree.
-    pub tree: Oid,
+    pub(crate) tree: Oid,
     /// Its parents, in order.
-    pub parents: Vec<Oid>,
+    pub(crate) parents: Vec<Oid>,
     /// Its committer date, in seconds since the epoch.
-    pub time: i64,
+    pub(crate) time: i64,
 }
 
 impl<'r> Objects<'r> {
     /// The object database of `repo`.
-    pub fn new(repo: &'r Repository) -> Result<Objects<'r>, git2::Error> {
+    pub(crate) fn new(repo: &'r Repository) -> Result<Objects<'r>, git2::Error> {
         Ok(Objects {
             odb: repo.odb()?,
             packs: Packs::open(&repo.commondir().join("objects")),
@@ -60,7 +60,7 @@ impl<'r> Objects<'r> {
     }
 
     /// The content of the object `id`, which must be a `kind`.
-    pub fn read(&self, id: Oid, kind: ObjectType) -> Result<Rc<Vec<u8>>, git2::Error> {
+    pub(crate) fn read(&self, id: Oid, kind: ObjectType) -> Result<Rc<Vec<u8>>, git2::Error> {
         let (found, data) = match self.packs.read(id) {
             Some(packed) => packed,
             None => {
@@ -79,7 +79,7 @@ impl<'r> Objects<'r> {
     }
 
     /// The tree and parents of the commit `id`, from its header.
-    pub fn commit(&self, id: Oid) -> Result<CommitHeader, git2::Error> {
+    pub(crate) fn commit(&self, id: Oid) -> Result<CommitHeader, git2::Error> {
         let object = self.read(id, ObjectType::Commit)?;
         let bad = || git2::Error::from_str(&format!("commit {id} has a malformed header"));
         let mut tree = None;
@@ -111,7 +111,7 @@ impl<'r> Objects<'r> {
 
     /// The summary of the commit `id`: the first paragraph of its message on one line, as
     /// `git log --format=%s` shows it (bytes that are not UTF-8 replaced).
-    pub fn summary(&self, id: Oid) -> Result<String, git2::Error> {
+    pub(crate) fn summary(&self, id: Oid) -> Result<String, git2::Error> {
         let object = self.read(id, ObjectType::Commit)?;
         let message = object
             .windows(2)
@@ -129,19 +129,6 @@ impl<'r> Objects<'r> {
             .map(str::trim)
             .collect::<Vec<_>>()
             .join(" "))
-    }
-
-    /// Calls `visit(mode, name, id)` for each record of the tree `id`, in order.
-    pub fn entries<F>(&self, id: Oid, visit: &mut F) -> Result<(), git2::Error>
-    where
-        F: FnMut(u32, &[u8], Oid) -> Result<(), git2::Error>,
-    {
-        let tree = self.read(id, ObjectType::Tree)?;
-        for entry in Entries::new(&tree) {
-            let entry = entry.ok_or_else(|| malformed(id))?;
-            visit(entry.mode, entry.name, Oid::from_bytes(entry.id)?)?;
-        }
-        Ok(())
     }
 
     /// Calls `visit(path, mode, id)` for every entry (other than a folder) of the tree `new`
@@ -243,24 +230,24 @@ fn parse_hex(hex: &[u8]) -> Option<Oid> {
 
 /// One record of a raw tree.
 #[derive(Clone, Copy)]
-pub struct Entry<'a> {
+pub(crate) struct Entry<'a> {
     /// The file mode.
     pub mode: u32,
     /// The name.
-    pub name: &'a [u8],
+    pub(crate) name: &'a [u8],
     /// The object id's bytes.
-    pub id: &'a [u8],
+    pub(crate) id: &'a [u8],
 }
 
 /// The records of a raw tree: `MODE SP NAME NUL ID`, MODE in octal digits. Yields `None` (and
 /// stops) at a malformed record.
-pub struct Entries<'a> {
+pub(crate) struct Entries<'a> {
     data: &'a [u8],
 }
 
 impl<'a> Entries<'a> {
     /// The records of the raw tree `data`.
-    pub fn new(data: &'a [u8]) -> Entries<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Entries<'a> {
         Entries { data }
     }
 }

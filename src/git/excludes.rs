@@ -30,7 +30,7 @@ use crate::util::bytes::trim_trailing_spaces;
 
 /// Where a rule comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SourceKind {
+pub(crate) enum SourceKind {
     /// A `.gitignore` in the working tree; its folder is repository-relative (empty at the root).
     Gitignore(Vec<u8>),
     /// `$GIT_COMMON_DIR/info/exclude`.
@@ -43,7 +43,7 @@ pub enum SourceKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IgnoreRule {
     /// Which kind of file the line is in.
-    pub kind: SourceKind,
+    pub(crate) kind: SourceKind,
     /// The file, as shown to users: repository-relative for a `.gitignore`, else the path.
     pub file: String,
     /// 1-based line number.
@@ -51,9 +51,9 @@ pub struct IgnoreRule {
     /// The line as written (after git's trimming).
     pub pattern: String,
     /// A `!` line: it re-includes.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// The path the line matched: the path itself, or the folder that excluded it.
-    pub matched: Vec<u8>,
+    pub(crate) matched: Vec<u8>,
 }
 
 /// git's verdict on a path.
@@ -67,7 +67,7 @@ pub enum IgnoreDecision {
 
 impl IgnoreDecision {
     /// Whether git ignores the path.
-    pub fn is_ignored(&self) -> bool {
+    pub(crate) fn is_ignored(&self) -> bool {
         matches!(self, IgnoreDecision::Ignored(_))
     }
 
@@ -166,7 +166,7 @@ pub struct Excludes {
 impl Excludes {
     /// The rules of a working tree: `workdir` is its top, `common_dir` the git directory holding
     /// `info/exclude`, `excludes_file` the value of `core.excludesFile` if set.
-    pub fn new(
+    pub(crate) fn new(
         workdir: &Path,
         common_dir: &Path,
         excludes_file: Option<PathBuf>,
@@ -199,7 +199,7 @@ impl Excludes {
     /// every folder a path passes through. The check passes the folders of the tracked
     /// `.gitignore` files, which spares one `stat` per folder on the hot path; an untracked
     /// nested `.gitignore` is then not seen.
-    pub fn only_in_folders(&mut self, folders: std::collections::HashSet<Vec<u8>>) {
+    pub(crate) fn only_in_folders(&mut self, folders: std::collections::HashSet<Vec<u8>>) {
         self.known = Some(folders);
         self.dirs.borrow_mut().clear();
         self.folders.borrow_mut().clear();
@@ -218,7 +218,7 @@ impl Excludes {
 
     /// The files of root-level rules git reads for `repo`: `info/exclude` and the excludes file
     /// (whether or not they exist).
-    pub fn root_rule_files(
+    pub(crate) fn root_rule_files(
         repo: &crate::git::repo::Repo,
     ) -> Result<Vec<PathBuf>, crate::model::error::Error> {
         let mut files = vec![repo.git.commondir().join("info/exclude")];
@@ -228,7 +228,7 @@ impl Excludes {
 
     /// Judges as if the `.gitignore` of `folder` (repository-relative, empty for the root) held
     /// `content`.
-    pub fn set_gitignore(&mut self, folder: &[u8], content: Vec<u8>) {
+    pub(crate) fn set_gitignore(&mut self, folder: &[u8], content: Vec<u8>) {
         self.dirs.borrow_mut().remove(folder);
         self.folders.borrow_mut().clear();
         self.overrides.insert(folder.to_vec(), content);
@@ -299,7 +299,7 @@ impl Excludes {
 
     /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says
     /// whether it names a folder. Tracked or not does not matter, as with `--no-index`.
-    pub fn check(&self, path: &[u8], is_dir: bool) -> IgnoreDecision {
+    pub(crate) fn check(&self, path: &[u8], is_dir: bool) -> IgnoreDecision {
         if let Some(i) = path.iter().rposition(|&b| b == b'/')
             && let Some(d) = self.folder_exclusion(&path[..i])
         {

@@ -97,7 +97,7 @@ impl Repo {
 
     /// Where the index the next commit is made from lives: `GIT_INDEX_FILE` when set, else
     /// `index` in the git directory. Refused for a bare repository.
-    pub fn index_path(&self) -> Result<PathBuf, Error> {
+    pub(crate) fn index_path(&self) -> Result<PathBuf, Error> {
         self.workdir()?;
         Ok(match &self.index_file {
             Some(path) => path.clone(),
@@ -120,7 +120,7 @@ impl Repo {
     /// The files of the tree `oid`, standing at the folder `dir` (repository-relative, without
     /// a trailing `/`): each as its path, mode and blob id. This is how a sparse index's
     /// directory entries, which stand for whole trees, are judged.
-    pub fn files_in_tree(
+    pub(crate) fn files_in_tree(
         &self,
         dir: &[u8],
         oid: git2::Oid,
@@ -145,7 +145,7 @@ impl Repo {
     }
 
     /// Bytes in an object id: 32 in a SHA-256 repository, else 20.
-    pub fn oid_len(&self) -> usize {
+    pub(crate) fn oid_len(&self) -> usize {
         let format = self
             .git
             .config()
@@ -157,7 +157,7 @@ impl Repo {
     }
 
     /// The tree of `HEAD`, or `None` before the first commit.
-    pub fn head_tree(&self) -> Result<Option<Tree<'_>>, Error> {
+    pub(crate) fn head_tree(&self) -> Result<Option<Tree<'_>>, Error> {
         match self.git.head() {
             Ok(head) => head
                 .peel_to_tree()
@@ -170,7 +170,7 @@ impl Repo {
 
     /// The folder git runs hooks from: `core.hooksPath` (relative to the top of the working
     /// tree), else `hooks/` in the common git directory, shared by all linked worktrees.
-    pub fn hooks_dir(&self) -> Result<PathBuf, Error> {
+    pub(crate) fn hooks_dir(&self) -> Result<PathBuf, Error> {
         let config = self
             .git
             .config()

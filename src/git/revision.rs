@@ -38,18 +38,18 @@ impl<'a> Rev<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Range {
     /// The range as written (`main...feature`) or as chosen from the CI environment.
-    pub spec: String,
+    pub(crate) spec: String,
     /// The base commit.
-    pub base: Oid,
+    pub(crate) base: Oid,
     /// The head commit.
     pub head: Oid,
     /// For `BASE...HEAD`: the merge base, which the head is compared with.
-    pub merge_base: Option<Oid>,
+    pub(crate) merge_base: Option<Oid>,
 }
 
 impl Range {
     /// The commit whose tree the head's tree is compared with.
-    pub fn from(&self) -> Oid {
+    pub(crate) fn from(&self) -> Oid {
         self.merge_base.unwrap_or(self.base)
     }
 }
@@ -112,7 +112,7 @@ pub fn resolve(
 }
 
 /// The commit `rev` names (a tag is peeled to its commit).
-pub fn commit_id(repo: &Repository, rev: Rev<'_>) -> Result<Oid, RangeError> {
+pub(crate) fn commit_id(repo: &Repository, rev: Rev<'_>) -> Result<Oid, RangeError> {
     let object = lookup(repo, rev)?;
     match object.peel(ObjectType::Commit) {
         Ok(c) => Ok(c.id()),
@@ -164,7 +164,7 @@ fn lookup<'r>(repo: &'r Repository, rev: Rev<'_>) -> Result<git2::Object<'r>, Ra
 ///
 /// In a shallow clone, a commit of the range whose parents were cut off cannot be judged
 /// against them: that is an error, never a root commit in disguise.
-pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, RangeError> {
+pub(crate) fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, RangeError> {
     let boundary = shallow_boundary(repo);
     let mut walk = repo.revwalk().map_err(git("walk the range"))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
@@ -192,7 +192,7 @@ pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, RangeError>
 }
 
 /// The commits a shallow clone cut off from their parents (the `shallow` file).
-pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+pub(crate) fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
     if !repo.is_shallow() {
         return HashSet::new();
     }

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// The kind of a finding. Its [`Code::as_str`] is stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Code {
+pub(crate) enum Code {
     /// A path the policy forbids is staged (or tracked, with `--all`).
     TrackedCache,
     /// A folder kept on purpose has no tracked `README.md` explaining it.
@@ -36,7 +36,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and uniqueness tests.
-    pub const ALL: &'static [Code] = &[
+    pub(crate) const ALL: &'static [Code] = &[
         Code::TrackedCache,
         Code::AllowlistMissingReadme,
         Code::GitignoreMissingRule,
@@ -52,7 +52,7 @@ impl Code {
     ];
 
     /// The codes of the kept-folder checks, whose level each allow entry sets.
-    pub const PYC: [Code; 8] = [
+    pub(crate) const PYC: [Code; 8] = [
         Code::PycStale,
         Code::PycOrphan,
         Code::PycTagMismatch,
@@ -64,7 +64,7 @@ impl Code {
     ];
 
     /// The stable kebab-case name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Code::TrackedCache => "tracked-cache",
             Code::AllowlistMissingReadme => "allowlist-missing-readme",
@@ -82,7 +82,7 @@ impl Code {
     }
 
     /// One line on what the code means.
-    pub fn description(self) -> &'static str {
+    pub(crate) fn description(self) -> &'static str {
         match self {
             Code::TrackedCache => {
                 "a Python bytecode cache that the policy forbids is staged or tracked"
@@ -126,7 +126,7 @@ impl fmt::Display for Code {
 
 /// How much a finding matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Reported, but the check still passes.
     Warning,
     /// Fails the check (exit code 1).
@@ -135,7 +135,7 @@ pub enum Severity {
 
 impl Severity {
     /// `error` or `warning`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
             Severity::Error => "error",
@@ -147,27 +147,27 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// What kind of problem.
-    pub code: Code,
+    pub(crate) code: Code,
     /// Whether it fails the check.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// The repository-relative path it is about (bytes: git paths need not be UTF-8). For a
     /// folder, without the trailing `/`.
-    pub path: Vec<u8>,
+    pub(crate) path: Vec<u8>,
     /// The cache folder the path belongs to, for grouping: the folder a forbid pattern excluded
     /// (such as `a/__pycache__`), else the path's parent folder (empty at the root).
-    pub folder: Vec<u8>,
+    pub(crate) folder: Vec<u8>,
     /// The rule that decided it: a forbid pattern or an allow entry, as written in the policy.
-    pub rule: String,
+    pub(crate) rule: String,
     /// A sentence for humans on what is wrong and how to fix it.
-    pub message: String,
+    pub(crate) message: String,
     /// The commit that brought it in (full id), when commits are judged one by one
     /// (`check --each-commit`); `None` otherwise.
-    pub commit: Option<String>,
+    pub(crate) commit: Option<String>,
 }
 
 impl Finding {
     /// Whether the finding fails the check.
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 }

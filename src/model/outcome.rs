@@ -19,7 +19,7 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Paths to pass to `git rm -r --cached --` to untrack every forbidden path found: a whole
     /// cache folder where everything tracked in it is forbidden, else the files one by one.
-    pub untrack: Vec<Vec<u8>>,
+    pub(crate) untrack: Vec<Vec<u8>>,
 }
 
 impl Outcome {

@@ -29,9 +29,9 @@ use crate::policy::Policy;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Untranslatable {
     /// The forbid pattern.
-    pub pattern: String,
+    pub(crate) pattern: String,
     /// Why.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// The regex for `git filter-repo --invert-paths --path-regex`: it finds exactly the paths the
@@ -93,7 +93,7 @@ pub fn path_regex(policy: &Policy, ignore_case: bool) -> Result<String, Untransl
 }
 
 /// The whole command, quoted for a POSIX shell.
-pub fn command(regex: &str) -> String {
+pub(crate) fn command(regex: &str) -> String {
     format!(
         "git filter-repo --invert-paths --path-regex '{}'",
         regex.replace('\'', r"'\''")

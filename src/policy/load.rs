@@ -27,7 +27,7 @@ use crate::policy::model::*;
 /// same, with the defaults and the documentation. What a schema cannot say (a path that climbs
 /// out with `..`, a pattern git cannot compile, an allow entry no pattern covers) only the
 /// validator checks.
-pub const KEYS: &[Key] = &[
+pub(crate) const KEYS: &[Key] = &[
     Key {
         name: "caches",
         value: Value::Table(&[Key {
@@ -89,18 +89,18 @@ const REQUIRE_README_DEFAULT: bool = true;
 
 /// One key of the policy file (see [`KEYS`]).
 #[derive(Debug)]
-pub struct Key {
+pub(crate) struct Key {
     /// The key as written in the file.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// What its value must be.
-    pub value: Value,
+    pub(crate) value: Value,
     /// What it means.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
 }
 
 /// What a policy key's value must be, with its default where it has one.
 #[derive(Debug)]
-pub enum Value {
+pub(crate) enum Value {
     /// A table with these keys.
     Table(&'static [Key]),
     /// An array of tables with these keys (`[[allow]]`); the `required` ones must be present.
@@ -131,7 +131,7 @@ pub enum Value {
 
 impl Key {
     /// What the value must be, as the validator's messages say it: "`KEY` must be {this}".
-    pub fn expected(&self) -> String {
+    pub(crate) fn expected(&self) -> String {
         match self.value {
             Value::Table(_) => "a table".into(),
             Value::TableArray { .. } => format!("an array of tables (`[[{}]]`)", self.name),
@@ -146,7 +146,7 @@ impl Key {
     }
 
     /// The keys a table-valued key may hold (none for other values).
-    pub fn keys(&self) -> &'static [Key] {
+    pub(crate) fn keys(&self) -> &'static [Key] {
         match self.value {
             Value::Table(keys) | Value::TableArray { keys, .. } => keys,
             _ => &[],
@@ -189,7 +189,7 @@ impl Policy {
     }
 
     /// Parses a `pyproject.toml` and validates its `[tool.pycache-policy]` table, if it has one.
-    pub fn from_pyproject(text: &str, path: PathBuf) -> Result<Policy, PolicyError> {
+    pub(crate) fn from_pyproject(text: &str, path: PathBuf) -> Result<Policy, PolicyError> {
         let mut v = Validator::new(text, Origin::PyProject(path));
         let Some(doc) = v.parse() else {
             return v.finish(None);

@@ -150,7 +150,7 @@ impl Matcher {
     }
 
     /// The policy's verdict on `path`, which names a folder when `is_dir`.
-    pub fn verdict_for(&self, path: &[u8], is_dir: bool) -> CacheVerdict<'_> {
+    pub(crate) fn verdict_for(&self, path: &[u8], is_dir: bool) -> CacheVerdict<'_> {
         if !self.is_candidate(path) {
             return CacheVerdict::NotCache;
         }
@@ -176,7 +176,7 @@ impl Matcher {
     }
 
     /// The allow entry that keeps `path`, if any.
-    pub fn allowed_by(&self, path: &[u8]) -> Option<&AllowEntry> {
+    pub(crate) fn allowed_by(&self, path: &[u8]) -> Option<&AllowEntry> {
         self.allow.iter().find(|entry| {
             let p = entry.path.as_bytes();
             let head_matches = path.len() >= p.len() && self.bytes_eq(&path[..p.len()], p);
@@ -191,7 +191,7 @@ impl Matcher {
 
     /// Whether an allow entry allows anything: a forbid pattern covers its path, or the cache
     /// files one would find inside it.
-    pub fn covers(&self, entry: &AllowEntry) -> bool {
+    pub(crate) fn covers(&self, entry: &AllowEntry) -> bool {
         let p = &entry.path;
         [
             (p.clone(), true),

@@ -9,5 +9,5 @@ mod model;
 pub mod schema;
 
 pub use crate::model::error::{Origin, PolicyError, PolicyProblem};
-pub use load::{KEYS, Key, Value};
+pub(crate) use load::{KEYS, Key, Value};
 pub use model::*;

@@ -9,16 +9,16 @@ use crate::model::finding::{Code, Severity};
 pub const POLICY_FILE: &str = "pycache-policy.toml";
 
 /// The table of `pyproject.toml` that may hold the policy instead.
-pub const PYPROJECT_TABLE: &str = "tool.pycache-policy";
+pub(crate) const PYPROJECT_TABLE: &str = "tool.pycache-policy";
 
 /// The forbid patterns used when the policy does not name its own.
 ///
 /// `*.py[co]` and not the `.gitignore` template's `*.py[cod]`: a `.pyd` is a compiled extension
 /// module, which Python cannot regenerate, so it is not a cache.
-pub const DEFAULT_FORBID: &[&str] = &["__pycache__/", "*.py[co]", "*$py.class"];
+pub(crate) const DEFAULT_FORBID: &[&str] = &["__pycache__/", "*.py[co]", "*$py.class"];
 
 /// File names that can explain a kept cache folder.
-pub const README_NAME: &str = "README.md";
+pub(crate) const README_NAME: &str = "README.md";
 
 /// A validated policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,21 +35,21 @@ pub struct Policy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllowEntry {
     /// Repository-relative, `/`-separated, without a leading `./` or a trailing `/`.
-    pub path: String,
+    pub(crate) path: String,
     /// The entry was written with a trailing `/`: it names a folder and everything in it.
-    pub is_dir: bool,
+    pub(crate) is_dir: bool,
     /// Why the folder is kept, for humans.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// The folder must be explained by a tracked `README.md`, inside it or in the folder that
     /// holds it.
-    pub require_readme: bool,
+    pub(crate) require_readme: bool,
     /// How the pycs kept here are checked against their sources (`recompile`, `[allow.checks]`).
-    pub pyc: PycChecks,
+    pub(crate) pyc: PycChecks,
 }
 
 /// How much a kept-folder check's finding counts, as an allow entry's `[allow.checks]` sets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     /// Not reported.
     Off,
     /// Reported; the check still passes.
@@ -60,14 +60,14 @@ pub enum Level {
 
 impl Level {
     /// The names the policy file uses.
-    pub const NAMES: &'static [(&'static str, Level)] = &[
+    pub(crate) const NAMES: &'static [(&'static str, Level)] = &[
         ("error", Level::Error),
         ("warning", Level::Warning),
         ("off", Level::Off),
     ];
 
     /// The severity of a finding at this level; `None` when it is not reported.
-    pub fn severity(self) -> Option<Severity> {
+    pub(crate) fn severity(self) -> Option<Severity> {
         match self {
             Level::Off => None,
             Level::Warning => Some(Severity::Warning),
@@ -83,12 +83,12 @@ impl Level {
 /// source says, or nothing at all; a timestamp-based or unchecked-hash pyc, and a code check that
 /// could not run, are warnings, because the pyc may be right and the repository cannot prove it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PycChecks {
+pub(crate) struct PycChecks {
     /// By position in [`Code::PYC`].
     levels: [Level; Code::PYC.len()],
     /// `recompile = true`: `check` also compiles each kept pyc's staged source with the same
     /// Python version (found on `PATH`) and compares the code, which the header cannot vouch for.
-    pub recompile: bool,
+    pub(crate) recompile: bool,
 }
 
 impl Default for PycChecks {
@@ -102,7 +102,7 @@ impl Default for PycChecks {
 
 impl PycChecks {
     /// The level a kept-folder finding has when the policy does not set it.
-    pub fn default_level(code: Code) -> Level {
+    pub(crate) fn default_level(code: Code) -> Level {
         match code {
             Code::PycUnverifiable | Code::PycUncheckedHash | Code::PycRecompileUnavailable => {
                 Level::Warning
@@ -113,12 +113,12 @@ impl PycChecks {
     }
 
     /// The key that sets `code`'s level in `[allow.checks]`: the code without `pyc-`.
-    pub fn key(code: Code) -> &'static str {
+    pub(crate) fn key(code: Code) -> &'static str {
         code.as_str().trim_start_matches("pyc-")
     }
 
     /// The level of `code`'s findings ([`Level::Off`] for a code that is not a kept-folder check).
-    pub fn level(&self, code: Code) -> Level {
+    pub(crate) fn level(&self, code: Code) -> Level {
         match Code::PYC.iter().position(|&c| c == code) {
             Some(i) => self.levels[i],
             None => Level::Off,
@@ -126,7 +126,7 @@ impl PycChecks {
     }
 
     /// Sets the level of `code`'s findings; `code` must be one of [`Code::PYC`].
-    pub fn set_level(&mut self, code: Code, level: Level) {
+    pub(crate) fn set_level(&mut self, code: Code, level: Level) {
         let i = Code::PYC
             .iter()
             .position(|&c| c == code)
@@ -135,14 +135,14 @@ impl PycChecks {
     }
 
     /// Whether any finding about kept pycs is reported at all (otherwise nothing is read).
-    pub fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.levels.iter().any(|&l| l != Level::Off)
     }
 }
 
 impl AllowEntry {
     /// The entry as the user wrote it (with its trailing `/` for a folder).
-    pub fn display_path(&self) -> String {
+    pub(crate) fn display_path(&self) -> String {
         if self.is_dir {
             format!("{}/", self.path)
         } else {
@@ -152,7 +152,7 @@ impl AllowEntry {
 
     /// The tracked paths that may hold the README explaining this entry, most specific first:
     /// `DIR/README.md`, then `PARENT/README.md`.
-    pub fn readme_candidates(&self) -> Vec<String> {
+    pub(crate) fn readme_candidates(&self) -> Vec<String> {
         let mut out = Vec::with_capacity(2);
         if self.is_dir {
             out.push(format!("{}/{README_NAME}", self.path));
@@ -167,7 +167,7 @@ impl AllowEntry {
 
 impl Level {
     /// The name the policy file uses for this level.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         Level::NAMES
             .iter()
             .find(|(_, l)| *l == self)

@@ -14,10 +14,10 @@ use crate::model::finding::Code;
 use crate::policy::{KEYS, Key, Level, PycChecks, Value};
 
 /// The draft of JSON Schema the schema is written in: the newest one Taplo understands.
-pub const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
+pub(crate) const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
 /// The schema of `pycache-policy.toml` (and of `[tool.pycache-policy]` in `pyproject.toml`).
-pub fn policy_schema() -> Json {
+pub(crate) fn policy_schema() -> Json {
     let mut schema = Map::new();
     schema.insert("$schema".into(), json!(DRAFT));
     schema.insert("title".into(), json!("pycache-policy.toml"));

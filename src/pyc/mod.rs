@@ -28,7 +28,7 @@
 //! some; they read as unknown), `sys.pycache_prefix` trees, and the mtime check itself: git does
 //! not keep file times, so a timestamp pyc can only be compared on its recorded source size.
 
-pub mod recompile;
+pub(crate) mod recompile;
 
 use std::fmt;
 use std::hash::Hasher;
@@ -43,14 +43,14 @@ use crate::util::path::split_last;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PyVersion {
     /// 1, 2 or 3.
-    pub major: u8,
+    pub(crate) major: u8,
     /// The feature release within `major`.
-    pub minor: u8,
+    pub(crate) minor: u8,
 }
 
 impl PyVersion {
     /// The release `major.minor`.
-    pub const fn new(major: u8, minor: u8) -> PyVersion {
+    pub(crate) const fn new(major: u8, minor: u8) -> PyVersion {
         PyVersion { major, minor }
     }
 
@@ -61,7 +61,7 @@ impl PyVersion {
     }
 
     /// Whether this release can write hash-based pycs (PEP 552, 3.7+).
-    pub fn has_hash_pycs(self) -> bool {
+    pub(crate) fn has_hash_pycs(self) -> bool {
         self >= PyVersion::new(3, 7)
     }
 }
@@ -77,6 +77,8 @@ impl fmt::Display for PyVersion {
 struct MagicRange {
     first: u16,
     last: u16,
+    /// Read by the tests, which check the table against each Python's own magic number.
+    #[cfg_attr(not(test), expect(dead_code))]
     release: u16,
     version: PyVersion,
 }
@@ -132,7 +134,8 @@ pub fn magic_version(magic: u16) -> Option<PyVersion> {
 
 /// The magic number the final (latest bug-fix) release of `version` writes, as the four bytes
 /// that open its pycs.
-pub fn release_magic(version: PyVersion) -> Option<[u8; 4]> {
+#[cfg(test)]
+fn release_magic(version: PyVersion) -> Option<[u8; 4]> {
     MAGICS
         .iter()
         .find(|r| r.version == version)
@@ -158,7 +161,7 @@ pub enum Layout {
 
 impl Layout {
     /// The layout of pycs with this magic number.
-    pub fn of_magic(magic: u16) -> Layout {
+    pub(crate) fn of_magic(magic: u16) -> Layout {
         // Python 2 magics are above 20000; every 3.x magic is below 10000.
         match magic {
             3392..10000 => Layout::MagicFlags,
@@ -213,7 +216,7 @@ impl Invalidation {
     }
 
     /// The recorded source hash, for a hash-based pyc.
-    pub fn hash(&self) -> Option<[u8; 8]> {
+    pub(crate) fn hash(&self) -> Option<[u8; 8]> {
         match *self {
             Invalidation::Timestamp { .. } => None,
             Invalidation::CheckedHash { hash } | Invalidation::UncheckedHash { hash } => Some(hash),
@@ -296,7 +299,7 @@ pub struct Header {
     /// The release that writes this magic number.
     pub version: PyVersion,
     /// The flags word, in the 16-byte layout (3.7+).
-    pub flags: Option<u32>,
+    pub(crate) flags: Option<u32>,
     /// How Python decides whether the pyc is still valid, with what it recorded to decide it.
     pub invalidation: Invalidation,
 }
@@ -415,19 +418,19 @@ pub struct Description {
     /// The release the magic number belongs to, such as `3.12`.
     pub python: String,
     /// The magic number (the u16 before `\r\n`).
-    pub magic: u16,
+    pub(crate) magic: u16,
     /// 8, 12 or 16.
-    pub header_size: usize,
+    pub(crate) header_size: usize,
     /// The flags word, in the 16-byte layout.
-    pub flags: Option<u32>,
+    pub(crate) flags: Option<u32>,
     /// `timestamp`, `checked-hash` or `unchecked-hash`.
     pub invalidation: &'static str,
     /// The recorded source mtime (seconds since the epoch, modulo 2^32), for a timestamp pyc.
-    pub source_mtime: Option<u32>,
+    pub(crate) source_mtime: Option<u32>,
     /// The same, as a UTC date and time (`2023-11-14T22:13:20Z`).
     pub source_mtime_utc: Option<String>,
     /// The recorded source size in bytes (modulo 2^32), for a timestamp pyc from 3.3 on.
-    pub source_size: Option<u32>,
+    pub(crate) source_size: Option<u32>,
     /// The recorded source hash, 16 lowercase hex digits, for a hash-based pyc.
     pub source_hash: Option<String>,
 }
@@ -477,13 +480,13 @@ pub fn source_hash(magic: [u8; 4], source: &[u8]) -> [u8; 8] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheName<'a> {
     /// The module name: the source is `NAME.py`.
-    pub module: &'a [u8],
+    pub(crate) module: &'a [u8],
     /// The cache tag (`cpython-312`, `pypy310`); `None` for a legacy name.
     pub tag: Option<&'a [u8]>,
     /// The optimization level after `.opt-` (PEP 488: `1`, `2`); `None` without one.
-    pub optimization: Option<&'a [u8]>,
+    pub(crate) optimization: Option<&'a [u8]>,
     /// Whether the name ends in `.pyo`: optimized bytecode from before PEP 488 (up to 3.4).
-    pub pyo: bool,
+    pub(crate) pyo: bool,
 }
 
 /// Takes a pyc file name apart; `None` if it is not `NAME[.TAG[.opt-N]].py[co]` with non-empty
@@ -520,7 +523,7 @@ pub fn parse_cache_name(file_name: &[u8]) -> Option<CacheName<'_>> {
 
 /// The release a CPython cache tag names (`cpython-312` → 3.12); `None` for any other tag,
 /// including malformed `cpython-` ones that no CPython writes (`cpython-313t`, `cpython-3`).
-pub fn tag_version(tag: &[u8]) -> Option<PyVersion> {
+pub(crate) fn tag_version(tag: &[u8]) -> Option<PyVersion> {
     let digits = tag.strip_prefix(b"cpython-")?;
     let (&major, minor) = digits.split_first()?;
     let canonical = !minor.is_empty() && (minor[0] != b'0' || minor.len() == 1);
@@ -544,7 +547,7 @@ pub fn tag_agrees(tag: &[u8], version: PyVersion) -> Option<bool> {
 pub struct PycPath<'a> {
     /// The folder of the source (`D` in `D/__pycache__/NAME.TAG.pyc` or `D/NAME.pyc`); empty at
     /// the repository root.
-    pub source_dir: &'a [u8],
+    pub(crate) source_dir: &'a [u8],
     /// The file name taken apart; it has a tag exactly when the file is in `__pycache__`.
     pub name: CacheName<'a>,
 }
@@ -558,7 +561,7 @@ impl PycPath<'_> {
     }
 
     /// The source Python compiles this pyc from: `D/NAME.py`.
-    pub fn source_path(&self) -> Vec<u8> {
+    pub(crate) fn source_path(&self) -> Vec<u8> {
         let mut path = self.source_dir.to_vec();
         if !path.is_empty() {
             path.push(b'/');
@@ -608,8 +611,9 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    /// Every kind, for documentation and uniqueness tests.
-    pub const ALL: &'static [ProblemKind] = &[
+    /// Every kind, for uniqueness tests.
+    #[cfg(test)]
+    pub(crate) const ALL: &'static [ProblemKind] = &[
         ProblemKind::Invalid,
         ProblemKind::Orphan,
         ProblemKind::TagMismatch,
@@ -619,7 +623,7 @@ impl ProblemKind {
     ];
 
     /// The stable kebab-case name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ProblemKind::Invalid => "pyc-invalid",
             ProblemKind::Orphan => "pyc-orphan",

@@ -42,13 +42,13 @@ use crate::util::bytes::hex;
 
 /// A Python interpreter found on `PATH` that writes a given magic number.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Interpreter {
+pub(crate) struct Interpreter {
     /// The name it was found under, such as `python3.12`.
-    pub program: String,
+    pub(crate) program: String,
     /// Where it was found.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its full version, such as `3.12.1`.
-    pub release: String,
+    pub(crate) release: String,
 }
 
 impl fmt::Display for Interpreter {
@@ -65,7 +65,7 @@ impl fmt::Display for Interpreter {
 
 /// What recompiling a pyc's source showed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RecompileResult {
+pub(crate) enum RecompileResult {
     /// The marshalled code is byte for byte what the interpreter compiles.
     Identical,
     /// The bytes differ (marshal is not byte-reproducible), but the code objects are equal.
@@ -77,16 +77,8 @@ pub enum RecompileResult {
 }
 
 impl RecompileResult {
-    /// Whether the code was compared and found to be the source's.
-    pub fn is_same(&self) -> bool {
-        matches!(
-            self,
-            RecompileResult::Identical | RecompileResult::Equivalent
-        )
-    }
-
     /// `identical`, `equivalent`, `differs` or `unavailable`, for JSON.
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             RecompileResult::Identical => "identical",
             RecompileResult::Equivalent => "equivalent",
@@ -96,7 +88,7 @@ impl RecompileResult {
     }
 
     /// The explanation, for `Differs` and `Unavailable`.
-    pub fn detail(&self) -> Option<&str> {
+    pub(crate) fn detail(&self) -> Option<&str> {
         match self {
             RecompileResult::Differs(d) | RecompileResult::Unavailable(d) => Some(d),
             _ => None,
@@ -106,40 +98,40 @@ impl RecompileResult {
 
 /// The result for one pyc: the verdict, and the interpreter that gave it, if one was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// What the comparison showed.
-    pub verdict: RecompileResult,
+    pub(crate) verdict: RecompileResult,
     /// The interpreter used.
-    pub interpreter: Option<Interpreter>,
+    pub(crate) interpreter: Option<Interpreter>,
 }
 
 /// One pyc to check: its bytes, its header (already read), its file name and its source's bytes.
 #[derive(Clone, Copy, Debug)]
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     /// The whole pyc.
-    pub pyc: &'a [u8],
+    pub(crate) pyc: &'a [u8],
     /// Its header, as [`Header::parse_file`] read it.
-    pub header: Header,
+    pub(crate) header: Header,
     /// Its file name (`m.cpython-312.opt-1.pyc`), for the optimization level.
-    pub file_name: &'a [u8],
+    pub(crate) file_name: &'a [u8],
     /// The source to compile.
-    pub source: &'a [u8],
+    pub(crate) source: &'a [u8],
 }
 
 /// Finds interpreters on a `PATH`, each version asked about once.
-pub struct Interpreters {
+pub(crate) struct Interpreters {
     path: Option<OsString>,
     found: Vec<([u8; 4], Result<Interpreter, String>)>,
 }
 
 impl Interpreters {
     /// Looks on this process's `PATH`.
-    pub fn from_env() -> Interpreters {
+    pub(crate) fn from_env() -> Interpreters {
         Interpreters::on_path(std::env::var_os("PATH"))
     }
 
     /// Looks on the given `PATH` value.
-    pub fn on_path(path: Option<OsString>) -> Interpreters {
+    pub(crate) fn on_path(path: Option<OsString>) -> Interpreters {
         Interpreters {
             path,
             found: Vec::new(),
@@ -147,7 +139,7 @@ impl Interpreters {
     }
 
     /// The interpreter that writes pycs with this header's magic number, or why there is none.
-    pub fn find(&mut self, header: &Header) -> Result<Interpreter, String> {
+    pub(crate) fn find(&mut self, header: &Header) -> Result<Interpreter, String> {
         if let Some((_, found)) = self.found.iter().find(|(m, _)| *m == header.magic) {
             return found.clone();
         }
@@ -389,7 +381,7 @@ fn optimize_levels(file_name: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Recompiles each job's source with an interpreter that writes its magic number and compares
 /// the code; one interpreter process per magic number. The outcomes are in the jobs' order.
-pub fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Comparison> {
+pub(crate) fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<Comparison> {
     let mut outcomes: Vec<Option<Comparison>> = vec![None; jobs.len()];
     let mut magics: Vec<[u8; 4]> = jobs.iter().map(|j| j.header.magic).collect();
     magics.sort();

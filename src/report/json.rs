@@ -1,5 +1,22 @@
-//! The JSON document (see [`super::json`] for its shape). Fields and `scope` values are only
-//! added within a [`super::JSON_VERSION`], never renamed or removed.
+//! The JSON document, one object:
+//!
+//! ```text
+//! { "version": 1, "scope": "staged" | "all" | "tree" | "range", "policy": "<where it came from>",
+//!   "findings": [ { "code", "severity", "path", "folder", "rule", "message",
+//!                   "path_bytes" (only when the path is not UTF-8),
+//!                   "commit" (only when commits are judged one by one) } ],
+//!   "summary": { "errors": N, "warnings": N },
+//!   "fix": { "untrack": "git rm -r --cached -- ..." | null },
+//!   "tree": { "rev", "commit" (or null), "tree" }                          (scope "tree")
+//!   "range": { "spec", "base", "head", "merge_base" (or null), "each_commit",
+//!              "commits": [ { "id", "summary" } ], "chosen_by" (or null) } (scope "range") }
+//! ```
+//!
+//! `path` and `folder` are repository-relative and `/`-separated; a path that is not UTF-8 has
+//! its bytes in `path_bytes` and a lossy `path`. Commit ids are full hexadecimal ids.
+//!
+//! Fields and `scope` values are only added within a [`super::JSON_VERSION`], never renamed or
+//! removed.
 
 use serde_json::{Value, json};
 

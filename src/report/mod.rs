@@ -26,8 +26,6 @@ use crate::policy::Policy;
 use crate::util::bytes::plural;
 pub use crate::util::path::{display_path, shell_quote};
 
-pub use github::escape_data as github_escape_data;
-pub use github::escape_property as github_escape_property;
 pub use summary::step_summary;
 
 /// The output formats of `check`.
@@ -47,7 +45,7 @@ pub enum Format {
 
 /// Version of the JSON document; bumped when a field changes meaning or disappears (fields and
 /// `scope` values are only ever added within a version).
-pub const JSON_VERSION: u32 = 1;
+pub(crate) const JSON_VERSION: u32 = 1;
 
 /// What a check judged.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +93,7 @@ impl From<Scope> for Subject {
 
 impl Subject {
     /// The `scope` of the JSON document: `staged`, `all`, `tree` or `range`.
-    pub fn scope_name(&self) -> &'static str {
+    pub(crate) fn scope_name(&self) -> &'static str {
         match self {
             Subject::Staged => "staged",
             Subject::All => "all",
@@ -106,7 +104,7 @@ impl Subject {
 
     /// How the judged paths relate to the subject, after "N caches are …": `staged`,
     /// `tracked`, `tracked in v1.2`, `added by main...topic`.
-    pub fn where_(&self) -> String {
+    pub(crate) fn where_(&self) -> String {
         match self {
             Subject::Staged => "staged".to_string(),
             Subject::All => "tracked".to_string(),
@@ -116,7 +114,7 @@ impl Subject {
     }
 
     /// The commit summary line of a judged commit, if known.
-    pub fn commit(&self, id: &str) -> Option<&CommitInfo> {
+    pub(crate) fn commit(&self, id: &str) -> Option<&CommitInfo> {
         match self {
             Subject::Range { commits, .. } => commits.iter().find(|c| c.id == id),
             _ => None,
@@ -128,13 +126,13 @@ impl Subject {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommitInfo {
     /// The full id.
-    pub id: String,
+    pub(crate) id: String,
     /// The first line of its message.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 /// A commit id shortened for people, as `git log --oneline` shows it (7 hex digits).
-pub fn short_id(id: &str) -> &str {
+pub(crate) fn short_id(id: &str) -> &str {
     &id[..id.len().min(7)]
 }
 
@@ -151,7 +149,7 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     /// Findings that fail the check.
-    pub fn num_errors(&self) -> usize {
+    pub(crate) fn num_errors(&self) -> usize {
         self.outcome
             .findings
             .iter()
@@ -160,7 +158,7 @@ impl Report<'_> {
     }
 
     /// Findings that do not.
-    pub fn num_warnings(&self) -> usize {
+    pub(crate) fn num_warnings(&self) -> usize {
         self.outcome.findings.len() - self.num_errors()
     }
 }
@@ -182,49 +180,8 @@ pub fn renderer(format: Format, color: bool) -> Box<dyn Render> {
     }
 }
 
-/// Renders `outcome` in `format`, without colour.
-pub fn render(
-    format: Format,
-    outcome: &Outcome,
-    policy: &Policy,
-    subject: impl Into<Subject>,
-) -> String {
-    let subject = subject.into();
-    renderer(format, false).render(&Report {
-        outcome,
-        policy,
-        subject: &subject,
-    })
-}
-
-/// Human output: findings grouped by cache folder (by commit, when commits were judged one by
-/// one), counted, and the commands that fix them.
-pub fn human(outcome: &Outcome, policy: &Policy, subject: impl Into<Subject>) -> String {
-    render(Format::Human, outcome, policy, subject)
-}
-
-/// JSON output, one object:
-///
-/// ```text
-/// { "version": 1, "scope": "staged" | "all" | "tree" | "range", "policy": "<where it came from>",
-///   "findings": [ { "code", "severity", "path", "folder", "rule", "message",
-///                   "path_bytes" (only when the path is not UTF-8),
-///                   "commit" (only when commits are judged one by one) } ],
-///   "summary": { "errors": N, "warnings": N },
-///   "fix": { "untrack": "git rm -r --cached -- ..." | null },
-///   "tree": { "rev", "commit" (or null), "tree" }                          (scope "tree")
-///   "range": { "spec", "base", "head", "merge_base" (or null), "each_commit",
-///              "commits": [ { "id", "summary" } ], "chosen_by" (or null) } (scope "range") }
-/// ```
-///
-/// `path` and `folder` are repository-relative and `/`-separated; a path that is not UTF-8 has
-/// its bytes in `path_bytes` and a lossy `path`. Commit ids are full hexadecimal ids.
-pub fn json(outcome: &Outcome, policy: &Policy, subject: impl Into<Subject>) -> String {
-    render(Format::Json, outcome, policy, subject)
-}
-
 /// The command that untracks everything `outcome` found, if there is anything to untrack.
-pub fn untrack_command(outcome: &Outcome) -> Option<String> {
+pub(crate) fn untrack_command(outcome: &Outcome) -> Option<String> {
     if outcome.untrack.is_empty() {
         return None;
     }
@@ -329,7 +286,7 @@ fn findings_of<'a>(outcome: &'a Outcome, commit: Option<&'a str>) -> Vec<&'a Fin
 /// The heading of one cache folder in a list of findings or removals:
 /// `  FOLDER/ (N files, forbidden by `RULE`, …)`. The folder is quoted as git quotes a path, the
 /// trailing `/` inside the quotes; the root is `(repository root)`.
-pub fn folder_heading(folder: &[u8], count: usize, rules: &[&str]) -> String {
+pub(crate) fn folder_heading(folder: &[u8], count: usize, rules: &[&str]) -> String {
     let folder = if folder.is_empty() {
         "(repository root)".to_string()
     } else {

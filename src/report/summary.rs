@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{Report, Subject, display_path, short_id, untrack_command};
 
 /// Findings listed in the table; the rest are counted.
-pub const MAX_ROWS: usize = 50;
+pub(crate) const MAX_ROWS: usize = 50;
 
 /// The summary of a check, in GitHub-flavoured Markdown.
 pub fn step_summary(report: &Report<'_>) -> String {

@@ -19,7 +19,7 @@ pub(crate) struct LockFile {
 impl LockFile {
     /// `<target>.lock`, as git locks its index; fails with `AlreadyExists` while another process
     /// holds it. The new file gets `0666` less the umask, as git's do.
-    pub(crate) fn git_lock(target: &Path) -> io::Result<LockFile> {
+    pub fn git_lock(target: &Path) -> io::Result<LockFile> {
         let mut path = target.as_os_str().to_owned();
         path.push(".lock");
         LockFile::create(target, PathBuf::from(path), 0o666, None)
@@ -53,7 +53,7 @@ impl LockFile {
 
     /// Writes `bytes`, flushes them to disk and renames the lock over the target. On failure the
     /// target is as it was, and the error says which step failed.
-    pub(crate) fn commit(&mut self, bytes: &[u8]) -> Result<(), (CommitStep, io::Error)> {
+    pub fn commit(&mut self, bytes: &[u8]) -> Result<(), (CommitStep, io::Error)> {
         let mut file = self.file.take().expect("a lock is committed once");
         file.write_all(bytes).map_err(|e| (CommitStep::Write, e))?;
         if let Some(mode) = self.exact_mode {

@@ -42,10 +42,10 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 /// The mode of a gitlink (a submodule's commit).
-pub const MODE_GITLINK: u32 = 0o160000;
+pub(crate) const MODE_GITLINK: u32 = 0o160000;
 
 /// The mode of a sparse-directory entry.
-pub const MODE_SPARSE_DIR: u32 = 0o040000;
+pub(crate) const MODE_SPARSE_DIR: u32 = 0o040000;
 
 /// Why an index file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,13 +142,13 @@ struct Raw {
 
 /// The cached stat data of an entry that matters for racy-git checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stat {
+pub(crate) struct Stat {
     /// Modification time, seconds.
-    pub mtime_sec: u32,
+    pub(crate) mtime_sec: u32,
     /// Modification time, nanoseconds.
-    pub mtime_nsec: u32,
+    pub(crate) mtime_nsec: u32,
     /// File size, truncated to 32 bits.
-    pub size: u32,
+    pub(crate) size: u32,
 }
 
 /// Where an extension's payload lies in the file.
@@ -161,18 +161,18 @@ struct Extension {
 
 /// What [`IndexFile::without`] needs besides the entries to remove.
 #[derive(Clone, Debug, Default)]
-pub struct WriteOptions {
+pub(crate) struct WriteOptions {
     /// `index.skipHash`: write an all-zero trailer instead of the SHA-1 of the file.
-    pub skip_hash: bool,
+    pub(crate) skip_hash: bool,
     /// Positions of kept entries to smudge (cached size set to 0, so git looks at the file's
     /// content next time), sorted; see [`IndexFile::racy_entries`].
-    pub smudge: Vec<usize>,
+    pub(crate) smudge: Vec<usize>,
 }
 
 /// A parsed index file.
 pub struct IndexFile {
     /// Where it was read from.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The format version (2, 3 or 4).
     pub version: u32,
     data: Vec<u8>,
@@ -216,7 +216,7 @@ impl IndexFile {
     }
 
     /// Parses the bytes of an index file (an empty slice is an empty index).
-    pub fn parse(data: Vec<u8>, oid_len: usize) -> Result<IndexFile, IndexError> {
+    pub(crate) fn parse(data: Vec<u8>, oid_len: usize) -> Result<IndexFile, IndexError> {
         let mut index = IndexFile {
             path: PathBuf::new(),
             version: 2,
@@ -322,7 +322,7 @@ impl IndexFile {
     }
 
     /// The number of entries (conflict stages count separately).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
@@ -332,7 +332,7 @@ impl IndexFile {
     }
 
     /// The entry at position `i` (entries are sorted by path, then stage).
-    pub fn get(&self, i: usize) -> Option<Entry<'_>> {
+    pub(crate) fn get(&self, i: usize) -> Option<Entry<'_>> {
         self.entries.get(i).map(|raw| self.entry(raw))
     }
 
@@ -356,7 +356,7 @@ impl IndexFile {
 
     /// The position of the first entry whose path is not less than `prefix`: where the entries
     /// starting with `prefix`, if any, begin.
-    pub fn lower_bound(&self, prefix: &[u8]) -> usize {
+    pub(crate) fn lower_bound(&self, prefix: &[u8]) -> usize {
         self.entries.partition_point(|raw| {
             let p = raw.path_start as usize;
             &self.paths[p..p + raw.path_len as usize] < prefix
@@ -364,7 +364,7 @@ impl IndexFile {
     }
 
     /// The cached stat data of the entry at position `i`.
-    pub fn stat(&self, i: usize) -> Option<Stat> {
+    pub(crate) fn stat(&self, i: usize) -> Option<Stat> {
         if i >= self.len() {
             return None;
         }
@@ -386,7 +386,7 @@ impl IndexFile {
     /// their stat data, so it compares their content; a rewritten index is newer, so such an
     /// entry whose stat data still matches its file must be smudged, or a change to the file
     /// made in that same second would go unnoticed. Empty when the file's time is unknown.
-    pub fn racy_entries(&self) -> Vec<usize> {
+    pub(crate) fn racy_entries(&self) -> Vec<usize> {
         let Some((sec, _)) = self.mtime.filter(|&(sec, _)| sec != 0) else {
             return Vec::new();
         };
@@ -423,7 +423,7 @@ impl IndexFile {
 
     /// The index file without the entries at positions `removed` (sorted, each once), as git
     /// would write it after `git rm --cached` of those entries (see the module header).
-    pub fn without(
+    pub(crate) fn without(
         &self,
         removed: &[usize],
         options: &WriteOptions,
