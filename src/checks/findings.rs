@@ -1,9 +1,10 @@
 //! The findings more than one check makes, built the same way wherever they are found.
 
-use crate::model::finding::{Code, Finding, Severity};
-use crate::policy::{AllowEntry, README_NAME};
+use crate::model::finding::{Code, Facts, Finding, FoundIn, Severity};
+use crate::policy::AllowEntry;
 use crate::util::path::parent;
 
+/// A tracked path the policy forbids; `excluded` is how much of it the pattern excluded.
 pub(crate) fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Finding {
     let folder = if excluded < path.len() {
         path[..excluded].to_vec()
@@ -16,24 +17,24 @@ pub(crate) fn tracked_cache(path: &[u8], pattern: &str, excluded: usize) -> Find
         path: path.to_vec(),
         folder,
         rule: pattern.to_string(),
-        message: format!("Python bytecode cache is tracked (forbidden by `{pattern}`)"),
+        facts: Facts::TrackedCache {
+            found_in: FoundIn::Index,
+        },
         commit: None,
     }
 }
 
+/// A kept folder with no README explaining it.
 pub(crate) fn missing_readme(kept: &AllowEntry) -> Finding {
-    let candidates = kept.readme_candidates().join(" or ");
     Finding {
         code: Code::AllowlistMissingReadme,
         severity: Severity::Error,
         path: kept.path.as_bytes().to_vec(),
         folder: kept.path.as_bytes().to_vec(),
         rule: kept.display_path(),
-        message: format!(
-            "`{}` is kept on purpose, but no tracked {README_NAME} explains it: write {candidates} \
-             and `git add` it",
-            kept.display_path()
-        ),
+        facts: Facts::MissingReadme {
+            candidates: kept.readme_candidates(),
+        },
         commit: None,
     }
 }

@@ -25,13 +25,13 @@ use git2::{ObjectType, Oid, Tree};
 use crate::git::index::{IndexFile, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
-use crate::model::finding::{Code, Finding};
+use crate::model::finding::{Code, CompileCommand, Facts, Finding, PycFix};
 use crate::model::outcome::Scope;
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
 use crate::pyc::recompile::{self, Interpreters};
 use crate::pyc::{self, Header, Invalidation, Problem, ProblemKind, PyVersion};
-use crate::util::path::{as_path, display_path, shell_quote, split_last};
+use crate::util::path::{as_path, split_last};
 
 const MODE_SYMLINK: u32 = 0o120000;
 use crate::git::index::MODE_GITLINK;
@@ -210,7 +210,7 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
     let mut out = Vec::new();
     for j in judged {
         let checks = &j.entry.pyc;
-        let mut push = |code: Code, message: String| {
+        let mut push = |code: Code, facts: Facts| {
             if let Some(severity) = checks.level(code).severity() {
                 out.push(Finding {
                     code,
@@ -218,75 +218,63 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
                     path: j.path.clone(),
                     folder: split_last(&j.path).0.to_vec(),
                     rule: j.entry.display_path(),
-                    message,
+                    facts,
                     commit: None,
                 });
             }
         };
-        let shown = display_path(&j.path);
         for problem in &j.problems {
-            let fix = fix(j, problem, judged);
             push(
                 code_of(problem.kind()),
-                format!("`{shown}`: {problem}; {fix}"),
+                Facts::Pyc {
+                    problem: problem.clone(),
+                    fix: fix(j, problem, judged),
+                },
             );
         }
         let Some(outcome) = &j.recompiled else {
             continue;
         };
-        let source = display_path(j.source_path.as_deref().unwrap_or_default());
-        let version = j.header.map(|h| h.version.to_string()).unwrap_or_default();
+        let source = j.source_path.clone().unwrap_or_default();
+        let version = j.header.map(|h| h.version);
         match &outcome.verdict {
             recompile::RecompileResult::Identical | recompile::RecompileResult::Equivalent => {}
-            recompile::RecompileResult::Differs(detail) => {
-                let by = outcome
-                    .interpreter
-                    .as_ref()
-                    .map(|i| format!(" (recompiled with {i})"))
-                    .unwrap_or_default();
-                push(
-                    Code::PycCodeMismatch,
-                    format!(
-                        "`{shown}`: its header matches `{source}`, but its code is not what Python \
-                         {version} compiles from it: {detail}{by}; Python would run this code as \
-                         it is; recompile it: `{}`, and `git add` it",
-                        recompile_command(j, None)
-                    ),
-                );
-            }
+            recompile::RecompileResult::Differs(detail) => push(
+                Code::PycCodeMismatch,
+                Facts::CodeMismatch {
+                    source,
+                    version,
+                    detail: detail.clone(),
+                    interpreter: outcome.interpreter.as_ref().map(|i| i.to_string()),
+                    fix: recompile_command(j, None),
+                },
+            ),
             recompile::RecompileResult::Unavailable(why) => push(
                 Code::PycRecompileUnavailable,
-                format!(
-                    "`{shown}`: could not check its code against `{source}` (`recompile = true` \
-                     in `{}`): {why}; put Python {version} on PATH to have it checked \
-                     (`recompile-unavailable = \"error\"` in the entry's checks makes this an \
-                     error)",
-                    j.entry.display_path()
-                ),
+                Facts::RecompileUnavailable {
+                    source,
+                    version,
+                    why: why.clone(),
+                },
             ),
         }
     }
     out
 }
 
-/// What to do about a problem, completing the sentence that states it.
-fn fix(j: &Judged<'_>, problem: &Problem, all: &[Judged<'_>]) -> String {
-    let shown_pyc = shell_quote(&j.path);
+/// What fixes a problem of one kept pyc.
+fn fix(j: &Judged<'_>, problem: &Problem, all: &[Judged<'_>]) -> PycFix {
     match problem {
-        Problem::Stale { .. } => format!(
-            "recompile it from the repository root: `{}`, and `git add` it",
-            recompile_command(j, None)
-        ),
+        Problem::Stale { .. } => PycFix::Recompile(recompile_command(j, None)),
         Problem::Orphan {
             source_path: Some(source),
             ..
-        } => format!(
-            "stage `{}` again, or remove the pyc: `git rm -- {shown_pyc}`",
-            display_path(source)
-        ),
+        } => PycFix::StageSourceOrRemove {
+            source: source.clone(),
+        },
         Problem::Orphan {
             source_path: None, ..
-        } => format!("remove it (`git rm -- {shown_pyc}`), or give it a name Python uses"),
+        } => PycFix::RemoveOrRename,
         Problem::TagMismatch { magic_version, .. } => {
             match (pyc::parse_pyc_path(&j.path), magic_version.cache_tag()) {
                 (Some(p), Some(tag)) => {
@@ -301,25 +289,21 @@ fn fix(j: &Judged<'_>, problem: &Problem, all: &[Judged<'_>]) -> String {
                     let mut renamed = split_last(&j.path).0.to_vec();
                     renamed.push(b'/');
                     renamed.extend_from_slice(&name);
-                    format!(
-                        "give it the name Python {magic_version} reads: `git mv -- {shown_pyc} {}`",
-                        shell_quote(&renamed)
-                    )
+                    PycFix::Rename {
+                        version: *magic_version,
+                        to: renamed,
+                    }
                 }
-                _ => "recompile it with the Python its name says".to_string(),
+                _ => PycFix::RecompileAsNamed,
             }
         }
         Problem::Invalid { .. } => match &j.source {
-            Some(_) => format!(
-                "recompile it from the repository root: `{}`, and `git add` it",
-                recompile_command(j, None)
-            ),
-            None => format!("remove it: `git rm -- {shown_pyc}`"),
+            Some(_) => PycFix::Recompile(recompile_command(j, None)),
+            None => PycFix::Remove,
         },
-        Problem::Unverifiable { version, .. } if !version.has_hash_pycs() => format!(
-            "Python {version} writes only timestamp pycs; checked-hash pycs, which record the \
-             source's hash, need Python 3.7 or later"
-        ),
+        Problem::Unverifiable { version, .. } if !version.has_hash_pycs() => {
+            PycFix::NoHashPycs { version: *version }
+        }
         Problem::Unverifiable { version, .. } => {
             // One command for every timestamp pyc of this folder and kind in scope.
             let group: Vec<&Judged<'_>> = all
@@ -334,25 +318,19 @@ fn fix(j: &Judged<'_>, problem: &Problem, all: &[Judged<'_>]) -> String {
                         })
                 })
                 .collect();
-            format!(
-                "rewrite the folder as checked-hash pycs, which record the source's hash: `{}` \
-                 (from the repository root), then `git add -- {}`",
-                compile_command(
+            PycFix::RewriteFolder {
+                command: compile_command(
                     Some(*version),
                     "checked-hash",
                     compile_kind(j),
-                    group.iter().filter_map(|o| o.source_path.as_deref()),
+                    group.iter().filter_map(|o| o.source_path.clone()).collect(),
                 ),
-                match split_last(&j.path).0 {
-                    b"" => ".".to_string(),
-                    folder => shell_quote(folder),
-                }
-            )
+                folder: split_last(&j.path).0.to_vec(),
+            }
         }
-        Problem::UncheckedHash { .. } => format!(
-            "to have Python check it against its source, rewrite it as checked-hash: `{}`",
-            recompile_command(j, Some("checked-hash"))
-        ),
+        Problem::UncheckedHash { .. } => {
+            PycFix::RewriteCheckedHash(recompile_command(j, Some("checked-hash")))
+        }
     }
 }
 
@@ -384,7 +362,7 @@ fn compile_kind(j: &Judged<'_>) -> Kind {
 /// The command that recompiles one kept pyc from its source, in `mode`, or else in its own mode
 /// (a timestamp pyc becomes checked-hash where the version can write it: the repository can check
 /// that one).
-fn recompile_command(j: &Judged<'_>, mode: Option<&str>) -> String {
+fn recompile_command(j: &Judged<'_>, mode: Option<&'static str>) -> CompileCommand {
     // An unreadable header: the version its name says, if any.
     let version = match j.header {
         Some(h) => Some(h.version),
@@ -400,43 +378,23 @@ fn recompile_command(j: &Judged<'_>, mode: Option<&str>) -> String {
         version,
         mode,
         compile_kind(j),
-        j.source_path.as_deref().into_iter(),
+        j.source_path.clone().into_iter().collect(),
     )
 }
 
-/// `pythonX.Y [-O|-OO] -m compileall -f [-b] [--invalidation-mode MODE] SOURCE…`, to run from the
-/// repository root (`python3` when the version is unknown). `-f` because compileall skips a
-/// source whose timestamp pyc looks current.
-fn compile_command<'s>(
+fn compile_command(
     version: Option<PyVersion>,
-    mode: &str,
+    mode: &'static str,
     kind: Kind,
-    sources: impl Iterator<Item = &'s [u8]>,
-) -> String {
-    let (mut cmd, version) = match version {
-        Some(v) => (format!("python{}.{}", v.major, v.minor), v),
-        // Any Python that writes hash-based pycs.
-        None => ("python3".to_string(), PyVersion::new(3, 7)),
-    };
-    match kind.optimize {
-        0 => {}
-        1 => cmd.push_str(" -O"),
-        _ => cmd.push_str(" -OO"),
+    sources: Vec<Vec<u8>>,
+) -> CompileCommand {
+    CompileCommand {
+        version,
+        mode,
+        optimize: kind.optimize,
+        legacy: kind.legacy,
+        sources,
     }
-    cmd.push_str(" -m compileall -f");
-    // Python 2 writes legacy pycs anyway; Python 3 needs -b for them.
-    if kind.legacy && version.major >= 3 {
-        cmd.push_str(" -b");
-    }
-    if version.has_hash_pycs() {
-        cmd.push_str(" --invalidation-mode ");
-        cmd.push_str(mode);
-    }
-    for source in sources {
-        cmd.push(' ');
-        cmd.push_str(&shell_quote(source));
-    }
-    cmd
 }
 
 /// What the index holds at a path.
@@ -704,43 +662,5 @@ mod tests {
         link_at_root: b"", b"m.py" => Some("m.py");
         link_out_of_the_repository: b"a", b"../../m.py" => None;
         link_absolute: b"a", b"/etc/m.py" => None;
-    }
-
-    fn kind(optimize: u8, legacy: bool) -> Kind {
-        Kind { optimize, legacy }
-    }
-
-    macro_rules! commands {
-        ($($name:ident: ($major:expr, $minor:expr), $mode:expr, $kind:expr, $sources:expr
-            => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                let sources: &[&[u8]] = $sources;
-                let got = compile_command(
-                    ($major > 0).then(|| PyVersion::new($major, $minor)),
-                    $mode,
-                    $kind,
-                    sources.iter().copied(),
-                );
-                assert_eq!(got, $want);
-            }
-        )*};
-    }
-
-    commands! {
-        command_checked_hash: (3, 12), "checked-hash", kind(0, false),
-            &[b"01_Basics/script1.py", b"01_Basics/b c.py"]
-            => "python3.12 -m compileall -f --invalidation-mode checked-hash \
-                01_Basics/script1.py '01_Basics/b c.py'";
-        command_optimized: (3, 11), "unchecked-hash", kind(2, false), &[b"m.py"]
-            => "python3.11 -OO -m compileall -f --invalidation-mode unchecked-hash m.py";
-        command_legacy_3: (3, 8), "checked-hash", kind(0, true), &[b"m.py"]
-            => "python3.8 -m compileall -f -b --invalidation-mode checked-hash m.py";
-        command_before_hash_pycs: (3, 6), "checked-hash", kind(1, false), &[b"m.py"]
-            => "python3.6 -O -m compileall -f m.py";
-        command_python_2: (2, 7), "checked-hash", kind(0, true), &[b"m.py"]
-            => "python2.7 -m compileall -f m.py";
-        command_unknown_version: (0, 0), "checked-hash", kind(0, false), &[b"m.py"]
-            => "python3 -m compileall -f --invalidation-mode checked-hash m.py";
     }
 }

@@ -13,15 +13,15 @@ use git2::{Oid, Tree};
 
 use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::checks::ignore::{self, Probe};
-use crate::git::excludes::{Excludes, IgnoreDecision};
+use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
-use crate::model::finding::{Code, Finding, Severity};
+use crate::model::finding::{Code, Facts, Finding, IgnoreLine, Severity};
 use crate::model::outcome::{Outcome, Scope};
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
-use crate::util::path::{as_path, display_path, parent, same};
+use crate::util::path::{as_path, parent, same};
 
 /// Judges the staged index of `repo` against the policy.
 pub fn check_index(
@@ -225,57 +225,41 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
     }
     groups
         .into_iter()
-        .map(|Group { rule, first: path, count, git, .. }| {
-            let shown = display_path(&path);
-            let more = match count {
-                1 => String::new(),
-                n => format!(" (and {} more like it)", n - 1),
-            };
-            let decided =
-                |d: &crate::git::excludes::IgnoreRule| format!("{}:{} `{}`", d.file, d.line, d.pattern);
-            // The block in the root .gitignore outweighs everything but a deeper .gitignore.
-            let fix = |d: Option<&crate::git::excludes::IgnoreRule>, done: &str| match d {
-                Some(d) if matches!(&d.kind, crate::git::excludes::SourceKind::Gitignore(f) if !f.is_empty()) => {
-                    format!(
-                        "change or remove that line: {} outranks the root .gitignore",
-                        d.file
-                    )
+        .map(
+            |Group {
+                 rule,
+                 first: path,
+                 count,
+                 git,
+                 ..
+             }| {
+                let line = |d: &IgnoreRule| IgnoreLine {
+                    file: d.file.clone(),
+                    line: d.line,
+                    pattern: d.pattern.clone(),
+                    // The block in the root .gitignore outweighs everything but a deeper .gitignore.
+                    outranks_root: matches!(&d.kind, SourceKind::Gitignore(f) if !f.is_empty()),
+                };
+                let (code, decided_by) = match &git {
+                    IgnoreDecision::NotIgnored(by) => {
+                        (Code::GitignoreMissingRule, by.as_ref().map(line))
+                    }
+                    IgnoreDecision::Ignored(d) => (Code::AllowlistIgnored, Some(line(d))),
+                };
+                Finding {
+                    code,
+                    severity: Severity::Warning,
+                    folder: parent(&path).to_vec(),
+                    path,
+                    rule,
+                    facts: Facts::IgnoreGap {
+                        decided_by,
+                        more_like_it: count - 1,
+                    },
+                    commit: None,
                 }
-                _ => format!("`pycache-policy gitignore` {done}"),
-            };
-            let (code, message) = match &git {
-                IgnoreDecision::NotIgnored(by) => (
-                    Code::GitignoreMissingRule,
-                    format!(
-                        "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; \
-                         {}",
-                        match by {
-                            Some(d) => format!("{} re-includes it", decided(d)),
-                            None => format!("no ignore rule covers `{rule}`"),
-                        },
-                        fix(by.as_ref(), "adds the rule")
-                    ),
-                ),
-                IgnoreDecision::Ignored(d) => (
-                    Code::AllowlistIgnored,
-                    format!(
-                        "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added \
-                         with `git add`; {}",
-                        decided(d),
-                        fix(Some(d), "re-includes it")
-                    ),
-                ),
-            };
-            Finding {
-                code,
-                severity: Severity::Warning,
-                folder: parent(&path).to_vec(),
-                path,
-                rule,
-                message,
-                commit: None,
-            }
-        })
+            },
+        )
         .collect()
 }
 

@@ -29,11 +29,11 @@ use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::git::diff::Objects;
 use crate::git::revision::{self, Range, Rev};
 use crate::model::error::Error;
-use crate::model::finding::{Code, Finding};
+use crate::model::finding::{Code, Facts, Finding, FoundIn};
 use crate::model::outcome::Outcome;
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, PolicyProblem};
-use crate::report::{CommitInfo, Subject, short_id};
+use crate::report::{CommitInfo, Subject};
 use crate::util::path::as_path;
 
 const MODE_TREE: i32 = crate::git::diff::MODE_TREE as i32;
@@ -56,10 +56,9 @@ pub fn check_tree(
     judge.change(&[], tree.id(), None)?;
     let mut findings = judge.findings;
     for f in &mut findings {
-        f.message = format!(
-            "Python bytecode cache is tracked in {rev} (forbidden by `{}`)",
-            f.rule
-        );
+        f.facts = Facts::TrackedCache {
+            found_in: FoundIn::Tree(rev.to_string()),
+        };
     }
     findings.extend(readme_findings(
         repo,
@@ -125,13 +124,10 @@ pub fn check_range(
                 .map_err(git_err("read a parent commit"))?;
             let before = each.findings.len();
             each.change(&parents, header.tree, Some(id))?;
-            let full = id.to_string();
-            let short = short_id(&full);
             for f in &mut each.findings[before..] {
-                f.message = format!(
-                    "Python bytecode cache added or changed by commit {short} (forbidden by `{}`)",
-                    f.rule
-                );
+                f.facts = Facts::TrackedCache {
+                    found_in: FoundIn::Commit,
+                };
             }
             commits.push(CommitInfo {
                 id: id.to_string(),
@@ -151,10 +147,9 @@ pub fn check_range(
         findings.extend(each.findings);
     } else {
         for f in &mut whole.findings {
-            f.message = format!(
-                "Python bytecode cache added or changed by {} (forbidden by `{}`)",
-                range.spec, f.rule
-            );
+            f.facts = Facts::TrackedCache {
+                found_in: FoundIn::Range(range.spec.clone()),
+            };
         }
         findings.append(&mut whole.findings);
         sort_by_path(&mut findings);

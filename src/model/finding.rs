@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::pyc::{Problem, PyVersion};
+
 /// The kind of a finding. Its [`Code::as_str`] is stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Code {
@@ -158,11 +160,144 @@ pub struct Finding {
     pub(crate) folder: Vec<u8>,
     /// The rule that decided it: a forbid pattern or an allow entry, as written in the policy.
     pub(crate) rule: String,
-    /// A sentence for humans on what is wrong and how to fix it.
-    pub(crate) message: String,
+    /// The facts behind it, by kind; `report` words them (see `report::message`).
+    pub(crate) facts: Facts,
     /// The commit that brought it in (full id), when commits are judged one by one
     /// (`check --each-commit`); `None` otherwise.
     pub(crate) commit: Option<String>,
+}
+
+/// What a finding is about, beyond its code, path and rule: the facts a person needs to act on
+/// it. Nothing here is worded; `report` turns each into a sentence and a fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Facts {
+    /// A path the policy forbids is tracked (`tracked-cache`); `rule` is the forbid pattern.
+    TrackedCache {
+        /// Where it was found.
+        found_in: FoundIn,
+    },
+    /// A kept folder has no README that explains it (`allowlist-missing-readme`).
+    MissingReadme {
+        /// The tracked paths that may hold it, most specific first.
+        candidates: Vec<String>,
+    },
+    /// git's ignore rules disagree with the policy about `path` (`gitignore-missing-rule`,
+    /// `allowlist-ignored`).
+    IgnoreGap {
+        /// The line that decides it, if any line does (for `allowlist-ignored`, always).
+        decided_by: Option<IgnoreLine>,
+        /// How many more paths disagree the same way (same rule, same deciding line).
+        more_like_it: usize,
+    },
+    /// A kept pyc's header disagrees with its source (the `pyc-*` header codes).
+    Pyc {
+        /// What is wrong.
+        problem: Problem,
+        /// What fixes it.
+        fix: PycFix,
+    },
+    /// A kept pyc's code is not what its Python compiles from the source (`pyc-code-mismatch`).
+    CodeMismatch {
+        /// The source it was compared with.
+        source: Vec<u8>,
+        /// The Python its header names.
+        version: Option<PyVersion>,
+        /// How the code differs.
+        detail: String,
+        /// The interpreter that recompiled it, as it describes itself.
+        interpreter: Option<String>,
+        /// The command that writes the right pyc.
+        fix: CompileCommand,
+    },
+    /// The code of a kept pyc could not be compared (`pyc-recompile-unavailable`).
+    RecompileUnavailable {
+        /// The source it would be compared with.
+        source: Vec<u8>,
+        /// The Python its header names.
+        version: Option<PyVersion>,
+        /// Why not.
+        why: String,
+    },
+}
+
+/// Where a tracked cache was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FoundIn {
+    /// The index (staged, or every entry with `--all`).
+    Index,
+    /// The tree of a revision (`check --tree REV`), as named.
+    Tree(String),
+    /// One commit of a range (`--each-commit`); the commit is the finding's.
+    Commit,
+    /// The end result of a range, as written (`BASE...HEAD`).
+    Range(String),
+}
+
+/// The line of git's ignore rules that decides a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct IgnoreLine {
+    /// The file, as shown (`.gitignore`, `a/.gitignore`, `.git/info/exclude`, ...).
+    pub(crate) file: String,
+    /// Its 1-based line.
+    pub(crate) line: usize,
+    /// The pattern on it.
+    pub(crate) pattern: String,
+    /// It is in a `.gitignore` below the root, which outranks the root file's block.
+    pub(crate) outranks_root: bool,
+}
+
+/// What fixes a problem in a kept pyc.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PycFix {
+    /// Recompile it from its source.
+    Recompile(CompileCommand),
+    /// Its source was removed: stage it again, or remove the pyc.
+    StageSourceOrRemove {
+        /// The source it needs.
+        source: Vec<u8>,
+    },
+    /// It has no name Python uses: remove it or rename it.
+    RemoveOrRename,
+    /// Rename it to the name its Python reads.
+    Rename {
+        /// The Python its magic number names.
+        version: PyVersion,
+        /// The new path.
+        to: Vec<u8>,
+    },
+    /// Its magic number names no Python: recompile with the one its name says.
+    RecompileAsNamed,
+    /// Remove it (it is broken and has no source).
+    Remove,
+    /// Its Python cannot write checked-hash pycs.
+    NoHashPycs {
+        /// The Python.
+        version: PyVersion,
+    },
+    /// Rewrite its folder's timestamp pycs as checked-hash pycs.
+    RewriteFolder {
+        /// One command for every such pyc of the folder.
+        command: CompileCommand,
+        /// The folder (empty at the root).
+        folder: Vec<u8>,
+    },
+    /// Rewrite it as checked-hash.
+    RewriteCheckedHash(CompileCommand),
+}
+
+/// `pythonX.Y [-O|-OO] -m compileall -f [-b] [--invalidation-mode MODE] SOURCE…`, as facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CompileCommand {
+    /// The Python to run; `None` for any Python 3.7 or later.
+    pub(crate) version: Option<PyVersion>,
+    /// `checked-hash` or `unchecked-hash`.
+    pub(crate) mode: &'static str,
+    /// The optimization level its name says (0, 1 or 2).
+    pub(crate) optimize: u8,
+    /// A legacy `NAME.pyc` beside its source rather than in `__pycache__`.
+    pub(crate) legacy: bool,
+    /// The sources to compile.
+    pub(crate) sources: Vec<Vec<u8>>,
 }
 
 impl Finding {

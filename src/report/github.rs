@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use super::message;
 use super::{Render, Report, display_path, fix_for, human::Human};
 use crate::model::finding::Severity;
 
@@ -25,7 +26,7 @@ impl Render for Github {
             // A path that is not UTF-8 cannot name a file GitHub shows; its quoted form goes
             // into the message.
             let file = String::from_utf8_lossy(&f.path);
-            let mut message = f.message.clone();
+            let mut message = message::message(f);
             if std::str::from_utf8(&f.path).is_err() {
                 let _ = write!(message, " ({})", display_path(&f.path));
             }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::message;
 use super::{
     Render, Report, Subject, display_path, findings_of, fix_text, folder_heading, plural, short_id,
 };
@@ -85,7 +86,12 @@ impl Render for Human {
             .iter()
             .filter(|f| f.code != Code::TrackedCache)
         {
-            let _ = writeln!(out, "{}: {}", self.label(f.severity, f.code), f.message);
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                self.label(f.severity, f.code),
+                message::message(f)
+            );
         }
         let fixes = fix_text(report);
         if !fixes.is_empty() {

@@ -20,6 +20,7 @@
 
 use serde_json::{Value, json};
 
+use super::message;
 use super::{Render, Report, Subject, untrack_command};
 
 /// The JSON renderer.
@@ -82,7 +83,7 @@ fn findings(report: &Report<'_>) -> Vec<Value> {
                 "path": String::from_utf8_lossy(&f.path),
                 "folder": String::from_utf8_lossy(&f.folder),
                 "rule": f.rule,
-                "message": f.message,
+                "message": message::message(f),
             });
             if std::str::from_utf8(&f.path).is_err() {
                 item["path_bytes"] = json!(f.path);

@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use super::message;
 use super::{Render, Report, display_path, fix_for};
 use crate::model::finding::Severity;
 
@@ -44,7 +45,7 @@ impl Render for Junit {
             );
             match f.severity {
                 Severity::Error => {
-                    let mut body = f.message.clone();
+                    let mut body = message::message(f);
                     if let Some(fix) = fix_for(report.outcome, f) {
                         let _ = write!(body, "\nfix: {fix}");
                     }
@@ -52,7 +53,7 @@ impl Render for Junit {
                         out,
                         "\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    ",
                         f.code,
-                        escape(&f.message),
+                        escape(&message::message(f)),
                         escape(&body)
                     );
                 }
@@ -60,7 +61,7 @@ impl Render for Junit {
                     let _ = write!(
                         out,
                         "\n      <system-out>warning: {}</system-out>\n    ",
-                        escape(&f.message)
+                        escape(&message::message(f))
                     );
                 }
             }

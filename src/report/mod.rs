@@ -15,6 +15,7 @@ mod human;
 pub mod inspect;
 mod json;
 mod junit;
+pub(crate) mod message;
 pub mod purge;
 mod sarif;
 mod summary;

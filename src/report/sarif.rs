@@ -9,6 +9,7 @@
 
 use serde_json::{Value, json};
 
+use super::message;
 use super::{Render, Report, Subject};
 use crate::model::finding::{Code, Severity};
 
@@ -41,7 +42,7 @@ impl Render for Sarif {
                         Severity::Error => "error",
                         Severity::Warning => "warning",
                     },
-                    "message": { "text": f.message },
+                    "message": { "text": message::message(f) },
                     "locations": [{
                         "physicalLocation": {
                             "artifactLocation": {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::message;
 use super::{Report, Subject, display_path, short_id, untrack_command};
 
 /// Findings listed in the table; the rest are counted.
@@ -67,7 +68,7 @@ pub fn step_summary(report: &Report<'_>) -> String {
                     .as_deref()
                     .map(|c| format!("`{}`", short_id(c)))
                     .unwrap_or_default(),
-                cell(&f.message)
+                cell(&message::message(f))
             );
         }
         let more = report.outcome.findings.len().saturating_sub(MAX_ROWS);

@@ -1,0 +1,219 @@
+//! The sentence each finding is reported with, and the command that fixes it, worded from the
+//! finding's facts. Every output format uses these words; JSON, SARIF and JUnit carry them as the
+//! finding's `message`.
+
+use crate::model::finding::Code;
+use crate::model::finding::{CompileCommand, Facts, Finding, FoundIn, IgnoreLine, PycFix};
+use crate::policy::README_NAME;
+use crate::pyc::PyVersion;
+use crate::util::path::{display_path, shell_quote};
+
+use super::short_id;
+
+/// What is wrong with `f` and, where it helps, how to fix it.
+pub(crate) fn message(f: &Finding) -> String {
+    let rule = &f.rule;
+    let shown = display_path(&f.path);
+    match &f.facts {
+        Facts::TrackedCache { found_in } => match found_in {
+            FoundIn::Index => format!("Python bytecode cache is tracked (forbidden by `{rule}`)"),
+            FoundIn::Tree(rev) => {
+                format!("Python bytecode cache is tracked in {rev} (forbidden by `{rule}`)")
+            }
+            FoundIn::Commit => format!(
+                "Python bytecode cache added or changed by commit {} (forbidden by `{rule}`)",
+                short_id(f.commit.as_deref().unwrap_or_default())
+            ),
+            FoundIn::Range(spec) => {
+                format!("Python bytecode cache added or changed by {spec} (forbidden by `{rule}`)")
+            }
+        },
+        Facts::MissingReadme { candidates } => format!(
+            "`{rule}` is kept on purpose, but no tracked {README_NAME} explains it: write {} and \
+             `git add` it",
+            candidates.join(" or ")
+        ),
+        Facts::IgnoreGap {
+            decided_by,
+            more_like_it,
+        } => {
+            let more = match more_like_it {
+                0 => String::new(),
+                n => format!(" (and {n} more like it)"),
+            };
+            let decided = |d: &IgnoreLine| format!("{}:{} `{}`", d.file, d.line, d.pattern);
+            // The block in the root .gitignore outweighs everything but a deeper .gitignore.
+            let fix = |d: Option<&IgnoreLine>, done: &str| match d {
+                Some(d) if d.outranks_root => format!(
+                    "change or remove that line: {} outranks the root .gitignore",
+                    d.file
+                ),
+                _ => format!("`pycache-policy gitignore` {done}"),
+            };
+            match (f.code, decided_by) {
+                (Code::AllowlistIgnored, Some(d)) => format!(
+                    "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added with \
+                     `git add`; {}",
+                    decided(d),
+                    fix(Some(d), "re-includes it")
+                ),
+                (_, by) => format!(
+                    "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; {}",
+                    match by {
+                        Some(d) => format!("{} re-includes it", decided(d)),
+                        None => format!("no ignore rule covers `{rule}`"),
+                    },
+                    fix(by.as_ref(), "adds the rule")
+                ),
+            }
+        }
+        Facts::Pyc { problem, fix } => {
+            format!("`{shown}`: {problem}; {}", pyc_fix(&f.path, fix))
+        }
+        Facts::CodeMismatch {
+            source,
+            version,
+            detail,
+            interpreter,
+            fix,
+        } => format!(
+            "`{shown}`: its header matches `{}`, but its code is not what Python {} compiles from \
+             it: {detail}{}; Python would run this code as it is; recompile it: `{}`, and `git \
+             add` it",
+            display_path(source),
+            version.map(|v| v.to_string()).unwrap_or_default(),
+            interpreter
+                .as_ref()
+                .map(|i| format!(" (recompiled with {i})"))
+                .unwrap_or_default(),
+            compile_command(fix)
+        ),
+        Facts::RecompileUnavailable {
+            source,
+            version,
+            why,
+        } => format!(
+            "`{shown}`: could not check its code against `{}` (`recompile = true` in `{rule}`): \
+             {why}; put Python {} on PATH to have it checked (`recompile-unavailable = \"error\"` \
+             in the entry's checks makes this an error)",
+            display_path(source),
+            version.map(|v| v.to_string()).unwrap_or_default(),
+        ),
+    }
+}
+
+/// What to do about a problem of the kept pyc at `pyc`, completing the sentence that states it.
+fn pyc_fix(pyc: &[u8], fix: &PycFix) -> String {
+    let shown_pyc = shell_quote(pyc);
+    match fix {
+        PycFix::Recompile(c) => format!(
+            "recompile it from the repository root: `{}`, and `git add` it",
+            compile_command(c)
+        ),
+        PycFix::StageSourceOrRemove { source } => format!(
+            "stage `{}` again, or remove the pyc: `git rm -- {shown_pyc}`",
+            display_path(source)
+        ),
+        PycFix::RemoveOrRename => {
+            format!("remove it (`git rm -- {shown_pyc}`), or give it a name Python uses")
+        }
+        PycFix::Rename { version, to } => format!(
+            "give it the name Python {version} reads: `git mv -- {shown_pyc} {}`",
+            shell_quote(to)
+        ),
+        PycFix::RecompileAsNamed => "recompile it with the Python its name says".to_string(),
+        PycFix::Remove => format!("remove it: `git rm -- {shown_pyc}`"),
+        PycFix::NoHashPycs { version } => format!(
+            "Python {version} writes only timestamp pycs; checked-hash pycs, which record the \
+             source's hash, need Python 3.7 or later"
+        ),
+        PycFix::RewriteFolder { command, folder } => format!(
+            "rewrite the folder as checked-hash pycs, which record the source's hash: `{}` (from \
+             the repository root), then `git add -- {}`",
+            compile_command(command),
+            match folder.as_slice() {
+                b"" => ".".to_string(),
+                folder => shell_quote(folder),
+            }
+        ),
+        PycFix::RewriteCheckedHash(c) => format!(
+            "to have Python check it against its source, rewrite it as checked-hash: `{}`",
+            compile_command(c)
+        ),
+    }
+}
+
+/// `pythonX.Y [-O|-OO] -m compileall -f [-b] [--invalidation-mode MODE] SOURCE…`, to run from the
+/// repository root (`python3` when the version is unknown). `-f` because compileall skips a
+/// source whose timestamp pyc looks current.
+pub(crate) fn compile_command(c: &CompileCommand) -> String {
+    let (mut cmd, version) = match c.version {
+        Some(v) => (format!("python{}.{}", v.major, v.minor), v),
+        // Any Python that writes hash-based pycs.
+        None => ("python3".to_string(), PyVersion::new(3, 7)),
+    };
+    match c.optimize {
+        0 => {}
+        1 => cmd.push_str(" -O"),
+        _ => cmd.push_str(" -OO"),
+    }
+    cmd.push_str(" -m compileall -f");
+    // Python 2 writes legacy pycs anyway; Python 3 needs -b for them.
+    if c.legacy && version.major >= 3 {
+        cmd.push_str(" -b");
+    }
+    if version.has_hash_pycs() {
+        cmd.push_str(" --invalidation-mode ");
+        cmd.push_str(c.mode);
+    }
+    for source in &c.sources {
+        cmd.push(' ');
+        cmd.push_str(&shell_quote(source));
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(optimize: u8, legacy: bool) -> (u8, bool) {
+        (optimize, legacy)
+    }
+
+    macro_rules! commands {
+        ($($name:ident: ($major:expr, $minor:expr), $mode:expr, $kind:expr, $sources:expr
+            => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                let sources: &[&[u8]] = $sources;
+                let (optimize, legacy) = $kind;
+                let got = compile_command(&CompileCommand {
+                    version: ($major > 0).then(|| PyVersion::new($major, $minor)),
+                    mode: $mode,
+                    optimize,
+                    legacy,
+                    sources: sources.iter().map(|s| s.to_vec()).collect(),
+                });
+                assert_eq!(got, $want);
+            }
+        )*};
+    }
+
+    commands! {
+        command_checked_hash: (3, 12), "checked-hash", kind(0, false),
+            &[b"01_Basics/script1.py", b"01_Basics/b c.py"]
+            => "python3.12 -m compileall -f --invalidation-mode checked-hash \
+                01_Basics/script1.py '01_Basics/b c.py'";
+        command_optimized: (3, 11), "unchecked-hash", kind(2, false), &[b"m.py"]
+            => "python3.11 -OO -m compileall -f --invalidation-mode unchecked-hash m.py";
+        command_legacy_3: (3, 8), "checked-hash", kind(0, true), &[b"m.py"]
+            => "python3.8 -m compileall -f -b --invalidation-mode checked-hash m.py";
+        command_before_hash_pycs: (3, 6), "checked-hash", kind(1, false), &[b"m.py"]
+            => "python3.6 -O -m compileall -f m.py";
+        command_python_2: (2, 7), "checked-hash", kind(0, true), &[b"m.py"]
+            => "python2.7 -m compileall -f m.py";
+        command_unknown_version: (0, 0), "checked-hash", kind(0, false), &[b"m.py"]
+            => "python3 -m compileall -f --invalidation-mode checked-hash m.py";
+    }
+}
