@@ -1,12 +1,14 @@
 //! pycache-policy keeps Python bytecode caches (`__pycache__/`, `*.pyc`) out of git repositories,
 //! except where a repository keeps one on purpose.
 //!
-//! The data flows one way: a [`policy::Policy`] is compiled into a [`matcher::Matcher`]; a source
-//! of paths (the staged index, in [`check`]) is judged by it into [`finding::Finding`]s; a
-//! [`report`] renders them. [`hook`] installs the pre-commit hook that runs the check.
-//! [`verify`] checks the pycs a policy keeps against their staged sources ([`pyc`] reads them,
-//! [`recompile`] compares their code with a fresh compile), and [`inspect`] shows any one pyc.
-//! [`schema`] describes the policy file to editors, from the same key table the validator reads.
+//! The parts, from the bottom up (each uses only those below it; `ARCHITECTURE.md` has the map):
+//! `util` (byte paths, atomic writes), [`pyc`] (what a pyc's header records, and whether it
+//! matches its source), [`model`] (findings, outcomes, errors: plain data), [`git`] (the index,
+//! objects, trees, revisions and ignore rules, read as git reads them), [`policy`] (the policy
+//! file, validated, and the matcher that applies it), [`checks`] (what the staged index, a tree,
+//! a range or history holds that the policy forbids), [`fix`] (untrack, `.gitignore`, purge, the
+//! hook: each plans, then applies), [`report`] (every output format, and the words of every
+//! finding).
 //!
 //! The library never prints; the binary decides what goes where.
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]

@@ -31,9 +31,9 @@ use crate::git::revision::{self, Range, Rev};
 use crate::model::error::Error;
 use crate::model::finding::{Code, Facts, Finding, FoundIn};
 use crate::model::outcome::Outcome;
+use crate::model::outcome::{CommitInfo, Subject};
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, PolicyProblem};
-use crate::report::{CommitInfo, Subject};
 use crate::util::path::as_path;
 
 const MODE_TREE: i32 = crate::git::diff::MODE_TREE as i32;

@@ -10,7 +10,7 @@
 //! Like git (since 2.32), a `.gitignore` inside the working tree that is a symbolic link is not
 //! read. Lines are parsed as git parses them: a UTF-8 BOM is skipped, a `\r` before the newline is
 //! dropped, trailing unescaped spaces are trimmed. Patterns are compiled with the same
-//! git-compatible translation as the policy's (see [`crate::policy::matcher`]).
+//! git-compatible translation as the policy's (see `policy::matcher`).
 //!
 //! Not implemented: `.gitignore` files read from the index for paths outside a sparse checkout,
 //! and `core.excludesFile` values that need more than `~` expansion.

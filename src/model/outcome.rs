@@ -28,3 +28,76 @@ impl Outcome {
         self.findings.iter().any(Finding::is_error)
     }
 }
+
+/// What a check judged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// What the next commit adds or changes (the staged index against `HEAD`).
+    Staged,
+    /// Every path in the index.
+    All,
+    /// Every path of a commit's (or a tree's) tree.
+    Tree {
+        /// The revision as given.
+        rev: String,
+        /// The commit it names, if it names one.
+        commit: Option<String>,
+        /// The tree's id.
+        tree: String,
+    },
+    /// What a range of commits adds or changes.
+    Range {
+        /// The range as written (or chosen from the CI environment).
+        spec: String,
+        /// The base commit.
+        base: String,
+        /// The head commit.
+        head: String,
+        /// For `BASE...HEAD`, the merge base the head was compared with.
+        merge_base: Option<String>,
+        /// Each commit was judged on its own.
+        each_commit: bool,
+        /// With `each_commit`: the commits judged, parents first.
+        commits: Vec<CommitInfo>,
+        /// With `check --ci`: which CI event chose the range, for people.
+        chosen_by: Option<String>,
+    },
+}
+
+impl From<Scope> for Subject {
+    fn from(scope: Scope) -> Subject {
+        match scope {
+            Scope::Staged => Subject::Staged,
+            Scope::All => Subject::All,
+        }
+    }
+}
+
+impl Subject {
+    /// The `scope` of the JSON document: `staged`, `all`, `tree` or `range`.
+    pub(crate) fn scope_name(&self) -> &'static str {
+        match self {
+            Subject::Staged => "staged",
+            Subject::All => "all",
+            Subject::Tree { .. } => "tree",
+            Subject::Range { .. } => "range",
+        }
+    }
+
+    /// The commit summary line of a judged commit, if known.
+    pub(crate) fn commit(&self, id: &str) -> Option<&CommitInfo> {
+        match self {
+            Subject::Range { commits, .. } => commits.iter().find(|c| c.id == id),
+            _ => None,
+        }
+    }
+}
+
+/// A judged commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The full id.
+    pub(crate) id: String,
+    /// The first line of its message.
+    pub(crate) summary: String,
+}

@@ -22,7 +22,8 @@ mod summary;
 pub mod untrack;
 
 use crate::model::finding::Finding;
-use crate::model::outcome::{Outcome, Scope};
+use crate::model::outcome::Outcome;
+pub use crate::model::outcome::{CommitInfo, Subject};
 use crate::policy::Policy;
 use crate::util::bytes::plural;
 pub use crate::util::path::{display_path, shell_quote};
@@ -48,61 +49,7 @@ pub enum Format {
 /// `scope` values are only ever added within a version).
 pub(crate) const JSON_VERSION: u32 = 1;
 
-/// What a check judged.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Subject {
-    /// What the next commit adds or changes (the staged index against `HEAD`).
-    Staged,
-    /// Every path in the index.
-    All,
-    /// Every path of a commit's (or a tree's) tree.
-    Tree {
-        /// The revision as given.
-        rev: String,
-        /// The commit it names, if it names one.
-        commit: Option<String>,
-        /// The tree's id.
-        tree: String,
-    },
-    /// What a range of commits adds or changes.
-    Range {
-        /// The range as written (or chosen from the CI environment).
-        spec: String,
-        /// The base commit.
-        base: String,
-        /// The head commit.
-        head: String,
-        /// For `BASE...HEAD`, the merge base the head was compared with.
-        merge_base: Option<String>,
-        /// Each commit was judged on its own.
-        each_commit: bool,
-        /// With `each_commit`: the commits judged, parents first.
-        commits: Vec<CommitInfo>,
-        /// With `check --ci`: which CI event chose the range, for people.
-        chosen_by: Option<String>,
-    },
-}
-
-impl From<Scope> for Subject {
-    fn from(scope: Scope) -> Subject {
-        match scope {
-            Scope::Staged => Subject::Staged,
-            Scope::All => Subject::All,
-        }
-    }
-}
-
 impl Subject {
-    /// The `scope` of the JSON document: `staged`, `all`, `tree` or `range`.
-    pub(crate) fn scope_name(&self) -> &'static str {
-        match self {
-            Subject::Staged => "staged",
-            Subject::All => "all",
-            Subject::Tree { .. } => "tree",
-            Subject::Range { .. } => "range",
-        }
-    }
-
     /// How the judged paths relate to the subject, after "N caches are …": `staged`,
     /// `tracked`, `tracked in v1.2`, `added by main...topic`.
     pub(crate) fn where_(&self) -> String {
@@ -113,23 +60,6 @@ impl Subject {
             Subject::Range { spec, .. } => format!("added by {spec}"),
         }
     }
-
-    /// The commit summary line of a judged commit, if known.
-    pub(crate) fn commit(&self, id: &str) -> Option<&CommitInfo> {
-        match self {
-            Subject::Range { commits, .. } => commits.iter().find(|c| c.id == id),
-            _ => None,
-        }
-    }
-}
-
-/// A judged commit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitInfo {
-    /// The full id.
-    pub(crate) id: String,
-    /// The first line of its message.
-    pub(crate) summary: String,
 }
 
 /// A commit id shortened for people, as `git log --oneline` shows it (7 hex digits).
