@@ -49,7 +49,7 @@ fn ignored(repo: &TestRepo, path: &str) -> bool {
 fn the_seed_recipe_is_completed_so_the_kept_folder_is_addable() {
     let repo = TestRepo::with_commit();
     repo.write(".gitignore", TEMPLATE.as_bytes());
-    repo.write("pycache-policy.toml", TEACHING_POLICY.as_bytes());
+    repo.stage("pycache-policy.toml", TEACHING_POLICY.as_bytes());
     repo.stage("01_Basics/script1.py", b"print(1)\n");
     repo.stage("01_Basics/README.md", b"why the cache is kept\n");
     // With the seed's recipe alone, *.py[cod] still hides the kept folder's pycs.

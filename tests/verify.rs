@@ -405,7 +405,7 @@ fn levels_are_set_per_allow_entry() {
     compile(&repo, "timestamp", &["01_Basics/script2.py"]);
     repo.git(&["add", "01_Basics/__pycache__"]);
     let with = |checks: &str| {
-        repo.write(
+        repo.stage(
             "pycache-policy.toml",
             format!("{TEACHING_POLICY}\n[allow.checks]\n{checks}\n").as_bytes(),
         );
@@ -480,7 +480,7 @@ fn tampered_code_passes_the_header_checks_and_is_caught_by_recompile() {
     let report = repo.run(&["check", "--format", "json"]).expect(0).json();
     assert_eq!(report["findings"], serde_json::json!([]), "{report}");
 
-    repo.write("pycache-policy.toml", recompile_policy("").as_bytes());
+    repo.stage("pycache-policy.toml", recompile_policy("").as_bytes());
     let report = repo.run(&["check", "--format", "json"]).expect(1).json();
     assert_eq!(finding_list(&report), [format!("pyc-code-mismatch {path}")]);
     let message = finding(&report, "pyc-code-mismatch")["message"]
@@ -511,7 +511,7 @@ fn tampered_code_passes_the_header_checks_and_is_caught_by_recompile() {
 fn without_a_matching_python_recompile_says_it_could_not_verify_and_why() {
     let py = python();
     let repo = teaching_repo(&py);
-    repo.write("pycache-policy.toml", recompile_policy("").as_bytes());
+    repo.stage("pycache-policy.toml", recompile_policy("").as_bytes());
     let empty = tempfile::tempdir().unwrap();
     let run = run_with_path(&repo, empty.path(), &["check", "--all", "--format", "json"]).expect(0);
     let report = run.json();
@@ -554,7 +554,7 @@ fn without_a_matching_python_recompile_says_it_could_not_verify_and_why() {
     );
 
     // Made an error by the policy, it fails the check.
-    repo.write(
+    repo.stage(
         "pycache-policy.toml",
         recompile_policy("[allow.checks]\nrecompile-unavailable = \"error\"\n").as_bytes(),
     );
@@ -651,14 +651,14 @@ fn without_kept_folders_nothing_is_judged() {
     .iter()
     .map(|k| format!("{k} = \"off\""))
     .collect();
-    repo.write(
+    repo.stage(
         "pycache-policy.toml",
         format!("{TEACHING_POLICY}\n[allow.checks]\n{}\n", off.join("\n")).as_bytes(),
     );
     repo.stage(&pyc(&py, "script1"), b"garbage");
     repo.run(&["check"]).expect(0);
     // The default policy keeps nothing, so the same file is a forbidden cache.
-    std::fs::remove_file(repo.path().join("pycache-policy.toml")).unwrap();
+    repo.git(&["rm", "-qf", "--", "pycache-policy.toml"]);
     let report = repo.run(&["check", "--format", "json"]).expect(1).json();
     assert_eq!(
         finding_list(&report),

@@ -30,7 +30,17 @@ pub fn check_index(
     matcher: &Matcher,
     scope: Scope,
 ) -> Result<Outcome, Error> {
-    let index = repo.staged_index()?;
+    check_staged(repo, &repo.staged_index()?, policy, matcher, scope)
+}
+
+/// [`check_index`] on an index already read (the caller read it for its policy).
+pub fn check_staged(
+    repo: &Repo,
+    index: &IndexFile,
+    policy: &Policy,
+    matcher: &Matcher,
+    scope: Scope,
+) -> Result<Outcome, Error> {
     let head = match scope {
         Scope::Staged => repo.head_tree()?,
         Scope::All => None,
@@ -66,7 +76,7 @@ pub fn check_index(
     // The ignore side: would git keep these paths out (or let the kept ones in)?
     let probes = match scope {
         Scope::Staged => judge.probes,
-        Scope::All => ignore::probes(repo.workdir()?, &index, matcher, policy),
+        Scope::All => ignore::probes(repo.workdir()?, index, matcher, policy),
     };
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
@@ -88,7 +98,7 @@ pub fn check_index(
         }
         let ignore_case = repo.ignore_case();
         let relevant = match &head {
-            None => has_entries(&index, kept, ignore_case),
+            None => has_entries(index, kept, ignore_case),
             // A README deleted by this commit matters as much as a new file in the folder.
             Some(tree) => {
                 touched
@@ -96,18 +106,18 @@ pub fn check_index(
                         .readme_candidates()
                         .iter()
                         .any(|p| tree.get_path(as_path(p.as_bytes())).is_ok())
-                        && has_entries(&index, kept, ignore_case))
+                        && has_entries(index, kept, ignore_case))
             }
         };
-        if relevant && find_readme(&index, kept, ignore_case).is_none() {
+        if relevant && find_readme(index, kept, ignore_case).is_none() {
             findings.push(missing_readme(kept));
         }
     }
     findings.extend(crate::checks::kept::kept_folders(
-        repo, &index, policy, matcher, scope,
+        repo, index, policy, matcher, scope,
     )?);
     findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
-    let untrack = untrack_paths(&index, matcher, &findings);
+    let untrack = untrack_paths(index, matcher, &findings);
     Ok(Outcome { findings, untrack })
 }
 

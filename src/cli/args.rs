@@ -47,6 +47,11 @@ pub(crate) enum Command {
     /// --each-commit (every commit of it), --tree REV (a whole commit, also in a bare
     /// repository), or --ci (the range the CI system's environment names). These do not read
     /// the working tree's .gitignore files, so they leave out the ignore-side warnings.
+    ///
+    /// Which policy judges: a range, the base side's committed policy (the merge base for
+    /// BASE...HEAD), so a pull request cannot allow its own caches; --tree REV, REV's own; the
+    /// staged index, the policy as staged. A range that changes the policy gets a
+    /// `policy-changed` finding. --policy FILE or --policy-from override this.
     Check {
         /// Judge every tracked path, not only what the next commit changes.
         #[arg(long, conflicts_with_all = ["range", "tree", "ci"])]
@@ -80,6 +85,21 @@ pub(crate) enum Command {
         /// Print nothing when there are no findings.
         #[arg(short, long)]
         quiet: bool,
+
+        /// Which policy judges: `base` (a range's base side; the default for --range and --ci),
+        /// `head` (what the change brings: only in a job that trusted branches run), `worktree`
+        /// (the policy file on disk), `index` (the policy as staged; the default otherwise).
+        #[arg(long, value_enum, value_name = "SIDE")]
+        policy_from: Option<PolicyFromArg>,
+
+        /// Count findings with this code as errors (repeatable), for example
+        /// `--deny policy-changed`.
+        #[arg(long, value_name = "CODE", value_parser = code_names())]
+        deny: Vec<String>,
+
+        /// Count findings with this code as warnings only (repeatable).
+        #[arg(long, value_name = "CODE", value_parser = code_names())]
+        warn: Vec<String>,
     },
     /// Report the caches history holds, and the command that would purge them.
     ///
@@ -246,4 +266,26 @@ pub(crate) enum FormatArg {
     Human,
     /// One JSON object with a `findings` array.
     Json,
+}
+
+/// Which side's policy judges a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PolicyFromArg {
+    /// The base side of a range (the merge base for BASE...HEAD).
+    Base,
+    /// The head of a range, or the tree of --tree.
+    Head,
+    /// The policy file in the working tree.
+    Worktree,
+    /// The policy as staged in the index.
+    Index,
+}
+
+/// The finding codes `--deny` and `--warn` accept.
+fn code_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        pycache_policy::model::finding::Code::ALL
+            .iter()
+            .map(|c| clap::builder::PossibleValue::new(c.as_str())),
+    )
 }

@@ -9,7 +9,7 @@ use crate::pyc::{Problem, PyVersion};
 
 /// The kind of a finding. Its [`Code::as_str`] is stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Code {
+pub enum Code {
     /// A path the policy forbids is staged (or tracked, with `--all`).
     TrackedCache,
     /// A folder kept on purpose has no tracked `README.md` explaining it.
@@ -34,11 +34,15 @@ pub(crate) enum Code {
     PycCodeMismatch,
     /// A kept pyc's code could not be compared with a recompiled one (no matching Python).
     PycRecompileUnavailable,
+    /// A range changes the policy it is judged by.
+    PolicyChanged,
+    /// The staged check used a policy file the index does not hold.
+    PolicyUntracked,
 }
 
 impl Code {
     /// Every code, for documentation and uniqueness tests.
-    pub(crate) const ALL: &'static [Code] = &[
+    pub const ALL: &'static [Code] = &[
         Code::TrackedCache,
         Code::AllowlistMissingReadme,
         Code::GitignoreMissingRule,
@@ -51,6 +55,8 @@ impl Code {
         Code::PycUncheckedHash,
         Code::PycCodeMismatch,
         Code::PycRecompileUnavailable,
+        Code::PolicyChanged,
+        Code::PolicyUntracked,
     ];
 
     /// The codes of the kept-folder checks, whose level each allow entry sets.
@@ -65,8 +71,13 @@ impl Code {
         Code::PycRecompileUnavailable,
     ];
 
+    /// The code with this kebab-case name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
     /// The stable kebab-case name.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Code::TrackedCache => "tracked-cache",
             Code::AllowlistMissingReadme => "allowlist-missing-readme",
@@ -80,6 +91,8 @@ impl Code {
             Code::PycUncheckedHash => "pyc-unchecked-hash",
             Code::PycCodeMismatch => "pyc-code-mismatch",
             Code::PycRecompileUnavailable => "pyc-recompile-unavailable",
+            Code::PolicyChanged => "policy-changed",
+            Code::PolicyUntracked => "policy-untracked",
         }
     }
 
@@ -103,6 +116,12 @@ impl Code {
             }
             Code::PycRecompileUnavailable => {
                 "a kept pyc's code could not be compared with a recompiled one"
+            }
+            Code::PolicyChanged => {
+                "a range changes the policy it is judged by (the base side's policy judges it)"
+            }
+            Code::PolicyUntracked => {
+                "the policy file that judged the commit is not tracked, so CI will not see it"
             }
             Code::PycInvalid => "a kept pyc has an unreadable header or an unknown magic number",
             Code::PycOrphan => "a kept pyc has no source beside its folder",
@@ -209,6 +228,19 @@ pub(crate) enum Facts {
         /// The command that writes the right pyc.
         fix: CompileCommand,
     },
+    /// A range changes the policy it is judged by (`policy-changed`); `path` is the policy file.
+    PolicyChanged {
+        /// What changed.
+        change: PolicyChange,
+        /// Where the policy that judged the range came from.
+        judged_by: String,
+        /// Where the range's new policy comes from.
+        new: String,
+        /// Caches the range adds that only the new policy allows.
+        allowed_only_by_new: Vec<Vec<u8>>,
+    },
+    /// The staged check used a policy file the index does not hold (`policy-untracked`).
+    PolicyUntracked,
     /// The code of a kept pyc could not be compared (`pyc-recompile-unavailable`).
     RecompileUnavailable {
         /// The source it would be compared with.
@@ -218,6 +250,28 @@ pub(crate) enum Facts {
         /// Why not.
         why: String,
     },
+}
+
+/// How a range changes the policy, in a reviewer's terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyChange {
+    /// Allow entries the new policy adds (as written, folders with their `/`).
+    pub allow_added: Vec<String>,
+    /// Allow entries it removes.
+    pub allow_removed: Vec<String>,
+    /// Forbid patterns it adds.
+    pub forbid_added: Vec<String>,
+    /// Forbid patterns it drops.
+    pub forbid_dropped: Vec<String>,
+    /// Checks of a kept folder it lowers, each described (`` `k/` stale: error -> warning ``).
+    pub lowered: Vec<String>,
+}
+
+impl PolicyChange {
+    /// Whether the new policy allows something the old one did not.
+    pub fn widens(&self) -> bool {
+        !self.allow_added.is_empty() || !self.forbid_dropped.is_empty() || !self.lowered.is_empty()
+    }
 }
 
 /// Where a tracked cache was found.

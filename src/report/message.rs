@@ -88,6 +88,69 @@ pub(crate) fn message(f: &Finding) -> String {
                 .unwrap_or_default(),
             compile_command(fix)
         ),
+        Facts::PolicyChanged {
+            change,
+            judged_by,
+            new,
+            allowed_only_by_new,
+        } => {
+            let list = |items: &[String]| {
+                items
+                    .iter()
+                    .map(|i| {
+                        if i.starts_with('`') {
+                            i.clone()
+                        } else {
+                            format!("`{i}`")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut parts = Vec::new();
+            for (what, items) in [
+                ("allow entries added", &change.allow_added),
+                ("allow entries removed", &change.allow_removed),
+                ("forbid patterns dropped", &change.forbid_dropped),
+                ("forbid patterns added", &change.forbid_added),
+                ("checks lowered", &change.lowered),
+            ] {
+                if !items.is_empty() {
+                    parts.push(format!("{what}: {}", list(items)));
+                }
+            }
+            let mut text = format!(
+                "the policy changes ({}); {judged_by} judged this, not {new}",
+                parts.join("; ")
+            );
+            if !allowed_only_by_new.is_empty() {
+                let shown: Vec<String> = allowed_only_by_new
+                    .iter()
+                    .take(3)
+                    .map(|p| format!("`{}`", display_path(p)))
+                    .collect();
+                let more = allowed_only_by_new.len().saturating_sub(3);
+                text.push_str(&format!(
+                    "; only the new policy allows what this adds: {}{}",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            text.push_str(
+                "; a change to the policy takes effect once it is merged: merge it on its own \
+                 first (or judge with `--policy-from head` in a job only trusted branches run)",
+            );
+            text
+        }
+        Facts::PolicyUntracked => format!(
+            "`{shown}` judged this commit but is not tracked, so the commit does not carry it and \
+             CI will not see it: `git add {}`",
+            shell_quote(&f.path)
+        ),
         Facts::RecompileUnavailable {
             source,
             version,

@@ -161,7 +161,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__check)
-            opts="-q -C -h --all --range --each-commit --tree --ci --format --quiet --policy --help"
+            opts="-q -C -h --all --range --each-commit --tree --ci --format --quiet --policy-from --deny --warn --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +177,18 @@ _pycache__policy() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json github sarif junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --policy-from)
+                    COMPREPLY=($(compgen -W "base head worktree index" -- "${cur}"))
+                    return 0
+                    ;;
+                --deny)
+                    COMPREPLY=($(compgen -W "tracked-cache allowlist-missing-readme gitignore-missing-rule allowlist-ignored pyc-stale pyc-orphan pyc-tag-mismatch pyc-invalid pyc-unverifiable pyc-unchecked-hash pyc-code-mismatch pyc-recompile-unavailable policy-changed policy-untracked" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn)
+                    COMPREPLY=($(compgen -W "tracked-cache allowlist-missing-readme gitignore-missing-rule allowlist-ignored pyc-stale pyc-orphan pyc-tag-mismatch pyc-invalid pyc-unverifiable pyc-unchecked-hash pyc-code-mismatch pyc-recompile-unavailable policy-changed policy-untracked" -- "${cur}"))
                     return 0
                     ;;
                 -C)
