@@ -131,7 +131,7 @@ pub(crate) fn kept_folders(
         });
     }
 
-    recompile_kept(&mut judged);
+    recompile_kept(&mut judged, repo.workdir()?);
     Ok(findings(&judged))
 }
 
@@ -149,7 +149,7 @@ struct Judged<'p> {
 
 /// Recompiles the kept pycs whose allow entry asks for it and whose header matches their source
 /// (a stale or broken one cannot have the source's code, and already has its finding).
-fn recompile_kept(judged: &mut [Judged<'_>]) {
+fn recompile_kept(judged: &mut [Judged<'_>], workdir: &std::path::Path) {
     let wanted: Vec<usize> = (0..judged.len())
         .filter(|&i| {
             let j = &judged[i];
@@ -186,7 +186,7 @@ fn recompile_kept(judged: &mut [Judged<'_>]) {
                 }
             })
             .collect();
-        recompile::compare(&mut Interpreters::from_env(), &jobs)
+        recompile::compare(&mut Interpreters::from_env(&[workdir]), &jobs)
     };
     for (i, outcome) in wanted.into_iter().zip(outcomes) {
         judged[i].recompiled = Some(outcome);

@@ -66,7 +66,8 @@ pub(crate) fn inspect(
             None => inspect::read_disk(cwd, arg)?,
         });
     }
-    let inspections = inspect::inspect(targets, recompile);
+    let untrusted: Vec<&Path> = std::iter::once(cwd).chain(workdir).collect();
+    let inspections = inspect::inspect(targets, recompile, &untrusted);
     match format {
         FormatArg::Human => print!("{}", report::inspect::human(&inspections)),
         FormatArg::Json => print!("{}", report::inspect::json(&inspections)),
