@@ -9,11 +9,15 @@
 //! Finding the changes does not diff the whole index against `HEAD`: nearly every path fails the
 //! matcher's cheap literal test, and only the few that pass are looked up in `HEAD`'s tree.
 
-use git2::{Oid, Tree};
+use std::cell::RefCell;
+
+use git2::Oid;
 
 use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::checks::ignore::{self, Probe};
 use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
+use crate::git::folders::Folders;
+use crate::git::index::cache_tree::CacheTree;
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
@@ -21,6 +25,7 @@ use crate::model::finding::{Code, Facts, Finding, IgnoreLine, Severity};
 use crate::model::outcome::{Outcome, Scope};
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
+use crate::util::hash::FastMap;
 use crate::util::path::{as_path, parent, same};
 
 /// Judges the staged index of `repo` against the policy.
@@ -45,11 +50,16 @@ pub fn check_staged(
         Scope::Staged => repo.head_tree()?,
         Scope::All => None,
     };
+    // As `git diff --cached`: objects of the local store are not hash-checked on read.
+    git2::opts::strict_hash_verification(false);
+    let folders = head.clone().map(|t| Folders::new(&repo.git, t));
     let mut judge = StagedJudge {
         policy,
         matcher,
         scope,
-        head: head.as_ref(),
+        head: folders.as_ref(),
+        cache_tree: index.cache_tree(),
+        unchanged: RefCell::new(FastMap::default()),
         findings: Vec::new(),
         probes: Vec::new(),
         kept_touched: vec![false; policy.allow.len()],
@@ -122,11 +132,16 @@ pub fn check_staged(
 }
 
 /// Judges entries one at a time, collecting findings.
-struct StagedJudge<'a> {
+struct StagedJudge<'a, 'r> {
     policy: &'a Policy,
     matcher: &'a Matcher,
     scope: Scope,
-    head: Option<&'a Tree<'a>>,
+    /// `HEAD`'s folders, each read once; `None` before the first commit or with `Scope::All`.
+    head: Option<&'a Folders<'r>>,
+    /// The index's cache tree: a valid folder whose id is `HEAD`'s holds no change.
+    cache_tree: Option<CacheTree<'a>>,
+    /// Folders known to hold no change (or to hold some).
+    unchanged: RefCell<FastMap<Vec<u8>, bool>>,
     findings: Vec<Finding>,
     /// The judged paths, for the ignore side.
     probes: Vec<Probe>,
@@ -134,7 +149,7 @@ struct StagedJudge<'a> {
     kept_touched: Vec<bool>,
 }
 
-impl StagedJudge<'_> {
+impl StagedJudge<'_, '_> {
     fn entry(&mut self, entry: &Entry<'_>) {
         // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
         let verdict = self
@@ -172,15 +187,39 @@ impl StagedJudge<'_> {
         }
     }
 
-    /// Whether the path differs from `HEAD` (content or mode), or is new.
+    /// Whether the path differs from `HEAD` (content or mode), or is new. Folders whose
+    /// cache-tree id equals `HEAD`'s are skipped whole, as `git diff --cached` skips them; the
+    /// rest are looked up in their folder's tree, read once.
     fn is_changed(&self, path: &[u8], mode: u32, oid: &[u8]) -> bool {
         let Some(head) = self.head else {
             return true;
         };
-        match head.get_path(as_path(path)) {
-            Ok(item) => item.id().as_bytes() != oid || item.filemode() as u32 != mode,
-            Err(_) => true,
+        if self.folder_unchanged(parent(path)) {
+            return false;
         }
+        match head.entry(path) {
+            Some((id, m)) => id.as_bytes() != oid || m != mode,
+            None => true,
+        }
+    }
+
+    /// Whether the cache tree proves that nothing under `dir` differs from `HEAD`: `dir` or a
+    /// folder above it is valid in the cache tree with `HEAD`'s id.
+    fn folder_unchanged(&self, dir: &[u8]) -> bool {
+        let (Some(head), Some(tree)) = (self.head, self.cache_tree.as_ref()) else {
+            return false;
+        };
+        if let Some(&known) = self.unchanged.borrow().get(dir) {
+            return known;
+        }
+        let above = !dir.is_empty() && self.folder_unchanged(parent(dir));
+        let same = above
+            || match (tree.valid_oid(dir), head.entry(dir)) {
+                (Some(ours), Some((theirs, 0o040000))) => ours == theirs.as_bytes(),
+                _ => false,
+            };
+        self.unchanged.borrow_mut().insert(dir.to_vec(), same);
+        same
     }
 
     /// A sparse-index entry stands for a whole tree outside the sparse checkout: judge the files
