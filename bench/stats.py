@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Helpers for bench/run.
 
-  stats.py time --json OUT [--warmup N] [--runs N] [--prepare CMD] CMD...
+  stats.py time --json OUT [--warmup N] [--runs N] [--prepare CMD]
+                [--interleave] CMD...
       Fallback timer when hyperfine is not available.  Runs each CMD
       (split like a shell would, no shell involved) WARMUP times untimed and
       RUNS times timed, and writes a hyperfine-compatible JSON file
-      (results[].command/times/exit_codes).
+      (results[].command/times/exit_codes).  --interleave runs the commands
+      in turns (A B, B A, A B, ...) instead of one after the other, so that a
+      change in the machine's load during the measurement (other people's
+      builds, disk writeback) falls on both alike.
 
   stats.py rss --json OUT [--runs N] [--prepare CMD] CMD...
       Peak memory: runs each CMD N times (after one untimed run) and records
@@ -47,6 +51,7 @@ def cmd_time(argv):
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--prepare", default=None)
+    ap.add_argument("--interleave", action="store_true")
     ap.add_argument("commands", nargs="+")
     a = ap.parse_args(argv)
 
@@ -59,16 +64,31 @@ def cmd_time(argv):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return time.perf_counter() - t0, p.returncode
 
-    results = []
-    for c in a.commands:
-        argv_c = shlex.split(c)
+    argvs = [shlex.split(c) for c in a.commands]
+    times = [[] for _ in argvs]
+    codes = [[] for _ in argvs]
+    if a.interleave:
         for _ in range(a.warmup):
-            run(argv_c)
-        times, codes = [], []
-        for _ in range(a.runs):
-            t, rc = run(argv_c)
-            times.append(t)
-            codes.append(rc)
+            for argv_c in argvs:
+                run(argv_c)
+        for r in range(a.runs):
+            order = list(range(len(argvs)))
+            if r % 2:
+                order.reverse()
+            for i in order:
+                t, rc = run(argvs[i])
+                times[i].append(t)
+                codes[i].append(rc)
+    else:
+        for i, argv_c in enumerate(argvs):
+            for _ in range(a.warmup):
+                run(argv_c)
+            for _ in range(a.runs):
+                t, rc = run(argv_c)
+                times[i].append(t)
+                codes[i].append(rc)
+    results = []
+    for c, times, codes in zip(a.commands, times, codes):
         med = statistics.median(times)
         print(f"  {c}\n    median {med * 1000:.2f} ms over {len(times)} runs",
               file=sys.stderr)
