@@ -22,6 +22,7 @@
 
 use git2::{ObjectType, Oid, Tree};
 
+use crate::git::folders::Folders;
 use crate::git::index::{IndexFile, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
@@ -68,8 +69,10 @@ pub(crate) fn kept_folders(
     if kept.is_empty() {
         return Ok(Vec::new());
     }
+    // `HEAD`'s folders, each read once (a kept folder's tree, looked up from the root for each
+    // file, would be inflated again for every one of them).
     let head = match scope {
-        Scope::Staged => Some(repo.head_tree()?),
+        Scope::Staged => Some(repo.head_tree()?.map(|t| Folders::new(&repo.git, t))),
         Scope::All => None,
     };
 
@@ -555,15 +558,11 @@ impl Staged<'_> {
     }
 
     /// Whether the commit changes `path` (its content or mode, or whether it exists).
-    fn changed(&self, head: &Tree<'_>, path: &[u8], now: Option<Blob>) -> Result<bool, Error> {
+    fn changed(&self, head: &Folders<'_>, path: &[u8], now: Option<Blob>) -> Result<bool, Error> {
         let before = head
-            .get_path(as_path(path))
-            .ok()
-            .filter(|item| item.kind() == Some(ObjectType::Blob))
-            .map(|item| Blob {
-                oid: item.id(),
-                mode: item.filemode() as u32,
-            });
+            .entry(path)
+            .filter(|&(_, mode)| mode != MODE_SPARSE_DIR && mode != MODE_GITLINK)
+            .map(|(oid, mode)| Blob { oid, mode });
         Ok(before != now)
     }
 
