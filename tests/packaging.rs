@@ -141,10 +141,13 @@ fn snapshot() -> &'static (PathBuf, String) {
             ])
             .current_dir(root()))
         .expect(0);
+        let target = target_dir();
         for rel in listed.stdout.split('\0').filter(|p| !p.is_empty()) {
             let from = root().join(rel);
-            if !from.is_file() {
-                continue; // deleted in the working tree
+            // Deleted in the working tree, or build output in a target folder git does not
+            // ignore (CARGO_TARGET_DIR=target-other, say), which would be gigabytes to clone.
+            if !from.is_file() || from.starts_with(&target) {
+                continue;
             }
             let to = dir.join(rel);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();

@@ -999,3 +999,73 @@ fn build_script_leaves_the_commit_out_where_it_is_not_known() {
     assert_eq!(given.commit, "1a2b3c4d5 2026-12-02");
     assert_eq!(given.version, format!("{VERSION} (1a2b3c4d5 2026-12-02)"));
 }
+
+/// A Windows wheel's archive is a zip holding `pycache-policy.exe` (the Linux one, a tarball,
+/// runs in tests/packaging.rs on the real wheel); a wheel without the program is refused.
+#[test]
+fn release_archive_of_a_windows_wheel_is_a_zip_with_the_exe() {
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = dir
+        .path()
+        .join(format!("pycache_policy-{VERSION}-py3-none-win_amd64.whl"));
+    let make_wheel = format!(
+        "import zipfile, sys\n\
+         with zipfile.ZipFile(sys.argv[1], 'w') as z:\n    \
+         z.writestr('pycache_policy-{VERSION}.data/scripts/pycache-policy.exe', b'MZ fake')\n    \
+         z.writestr('pycache_policy-{VERSION}.dist-info/METADATA', b'')\n"
+    );
+    run(hermetic(python(&[])).args(["-c", &make_wheel]).arg(&wheel)).expect(0);
+    let out = dir.path().join("out");
+    let made = run(hermetic(python(&[]))
+        .arg(root().join(".github/scripts/release.py"))
+        .arg("archive")
+        .arg(&wheel)
+        .arg("x86_64-pc-windows-msvc")
+        .arg(&out)
+        .current_dir(root()));
+    made.expect(0);
+    let name = format!("pycache-policy-{VERSION}-x86_64-pc-windows-msvc");
+    let list = format!(
+        "import zipfile, sys\nz = zipfile.ZipFile(sys.argv[1])\n\
+         print(sorted(z.namelist()))\nprint(z.read('{name}/pycache-policy.exe'))\n"
+    );
+    let listed = run(hermetic(python(&[]))
+        .args(["-c", &list])
+        .arg(out.join(format!("{name}.zip"))))
+    .expect(0);
+    assert_eq!(
+        listed.stdout,
+        format!(
+            "['{name}/CHANGELOG.md', '{name}/LICENSE-APACHE', '{name}/LICENSE-MIT', \
+             '{name}/README.md', '{name}/pycache-policy.exe']\nb'MZ fake'\n"
+        )
+    );
+    run(Command::new("sha256sum")
+        .args(["-c", &format!("{name}.zip.sha256")])
+        .current_dir(&out))
+    .expect(0);
+
+    let empty = dir
+        .path()
+        .join(format!("pycache_policy-{VERSION}-py3-none-any.whl"));
+    run(hermetic(python(&[]))
+        .args([
+            "-c",
+            "import zipfile, sys; zipfile.ZipFile(sys.argv[1], 'w').writestr('x', b'')",
+        ])
+        .arg(&empty))
+    .expect(0);
+    let refused = run(hermetic(python(&[]))
+        .arg(root().join(".github/scripts/release.py"))
+        .arg("archive")
+        .arg(&empty)
+        .arg("x86_64-unknown-linux-gnu")
+        .arg(&out)
+        .current_dir(root()));
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("expected one pycache-policy program")
+    );
+}
