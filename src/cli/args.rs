@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "pycache-policy",
-    version,
+    version = env!("PYCACHE_POLICY_VERSION"),
     after_help = "\
 Exit codes: 0 clean, 1 findings, 2 could not run (not a repository, bad policy, ...).
 
