@@ -32,8 +32,6 @@ PLATFORMS = {
     "Linux aarch64 (musllinux)": r"musllinux_1_2_aarch64",
     "macOS x86_64": r"macosx_\d+_\d+_x86_64",
     "macOS arm64": r"macosx_\d+_\d+_arm64",
-    "Windows x86_64": r"win_amd64",
-    "Windows arm64": r"win_arm64",
 }
 
 
