@@ -13,6 +13,7 @@ use pycache_policy::report::{self, Format};
 
 use super::args::{CheckFormat, Cli, FormatArg};
 use super::output::{Progress, color_on, write_step_summary};
+use super::output::{say, tellln};
 use super::{EXIT_FINDINGS, compile, errors, load_policy};
 
 /// The flags of `check`.
@@ -91,7 +92,7 @@ pub(crate) fn check(
     };
     if !(quiet && outcome.findings.is_empty()) {
         let color = format == Format::Human && color_on(&std::io::stdout());
-        print!("{}", report::renderer(format, color).render(&report));
+        say!("{}", report::renderer(format, color).render(&report));
     }
     write_step_summary(&report::step_summary(&report));
     Ok(if outcome.has_errors() {
@@ -123,10 +124,10 @@ pub(crate) fn audit(
     let audit = audit?;
     match format {
         FormatArg::Human => {
-            print!("{}", report::audit::human(&audit, &policy))
+            say!("{}", report::audit::human(&audit, &policy))
         }
         FormatArg::Json => {
-            print!("{}", report::audit::json(&audit, &policy))
+            say!("{}", report::audit::json(&audit, &policy))
         }
     }
     Ok(if audit.found() {
@@ -182,7 +183,7 @@ fn check_history(
         }
         None => {
             let chosen = ci::detect(&|name| std::env::var(name).ok())?;
-            eprintln!("pycache-policy: {}", chosen.explain());
+            tellln!("pycache-policy: {}", chosen.explain());
             let base = Rev {
                 name: &chosen.base.0,
                 origin: Some(chosen.base.1),

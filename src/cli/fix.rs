@@ -13,24 +13,25 @@ use pycache_policy::policy::{POLICY_FILE, Policy};
 use pycache_policy::report;
 
 use super::output::indent;
+use super::output::{say, sayln, tellln};
 use super::{EXIT_FINDINGS, load_policy};
 
 /// `install`: the pre-commit hook.
 pub(crate) fn install(repo: &Repo, chain: bool) -> Result<ExitCode, Error> {
     match hook::install(repo, chain)? {
-        Installed::New(p) => println!("installed the pre-commit hook: {}", p.display()),
-        Installed::Chained(p, kept) => println!(
+        Installed::New(p) => sayln!("installed the pre-commit hook: {}", p.display()),
+        Installed::Chained(p, kept) => sayln!(
             "installed the pre-commit hook: {}\nyour previous hook is kept as {} and runs first",
             p.display(),
             kept.display()
         ),
-        Installed::Updated(p) => println!("updated the pre-commit hook: {}", p.display()),
+        Installed::Updated(p) => sayln!("updated the pre-commit hook: {}", p.display()),
         Installed::AlreadyInstalled(p) => {
-            println!("the pre-commit hook is already installed: {}", p.display())
+            sayln!("the pre-commit hook is already installed: {}", p.display())
         }
     }
     if !on_path("pycache-policy") {
-        eprintln!(
+        tellln!(
             "warning: `pycache-policy` is not on PATH, so the hook will refuse every \
              commit until it is (for example: cargo install --path <this checkout>)"
         );
@@ -41,13 +42,13 @@ pub(crate) fn install(repo: &Repo, chain: bool) -> Result<ExitCode, Error> {
 /// `uninstall`: removes the hook we installed, restoring a chained one.
 pub(crate) fn uninstall(repo: &Repo) -> Result<ExitCode, Error> {
     match hook::uninstall(repo)? {
-        Uninstalled::Removed(p) => println!("removed the pre-commit hook: {}", p.display()),
-        Uninstalled::Restored(p) => println!(
+        Uninstalled::Removed(p) => sayln!("removed the pre-commit hook: {}", p.display()),
+        Uninstalled::Restored(p) => sayln!(
             "removed the pycache-policy hook and restored your previous one: {}",
             p.display()
         ),
         Uninstalled::NotInstalled(p) => {
-            println!("no pycache-policy hook to remove at {}", p.display())
+            sayln!("no pycache-policy hook to remove at {}", p.display())
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -65,13 +66,13 @@ pub(crate) fn gitignore(
     let plan = gitignore::plan(repo, &policy, &probes)?;
     let shown = plan.path.display();
     if !plan.changes() {
-        println!("{shown} already expresses the policy; nothing to change");
+        sayln!("{shown} already expresses the policy; nothing to change");
     } else if dry_run {
-        print!("{}", report::gitignore::diff(&plan));
-        println!("(dry run: {shown} was not changed)");
+        say!("{}", report::gitignore::diff(&plan));
+        sayln!("(dry run: {shown} was not changed)");
     } else {
         gitignore::apply(&plan)?;
-        println!("updated {shown}: the pycache-policy block at its end expresses the policy");
+        sayln!("updated {shown}: the pycache-policy block at its end expresses the policy");
     }
     for d in &plan.defeated {
         let want = if d.probe.want_ignored {
@@ -83,7 +84,7 @@ pub(crate) fn gitignore(
             Some(x) => format!("{}:{}: `{}` decides it", x.file, x.line, x.pattern),
             None => "no rule decides it".to_string(),
         });
-        eprintln!(
+        tellln!(
             "pycache-policy: {} {want}: {why}",
             report::display_path(&d.probe.path)
         );
@@ -110,7 +111,7 @@ pub(crate) fn untrack(
     } else {
         (untrack::apply(repo, &matcher)?, Mode::Applied)
     };
-    print!("{}", report::untrack::render(&plan, &policy, mode));
+    say!("{}", report::untrack::render(&plan, &policy, mode));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -125,7 +126,7 @@ pub(crate) fn purge(
     let index = repo.staged_index()?;
     let plan = purge::plan(repo.workdir()?, &matcher, Some(&index), orphans)?;
     let done = (!dry_run).then(|| purge::apply(&plan));
-    print!("{}", report::purge::render(&plan, done.as_ref()));
+    say!("{}", report::purge::render(&plan, done.as_ref()));
     Ok(match done {
         Some(d) if !d.failed.is_empty() => ExitCode::from(2),
         _ => ExitCode::SUCCESS,
@@ -136,7 +137,7 @@ pub(crate) fn purge(
 pub(crate) fn init(repo: &Repo) -> Result<ExitCode, Error> {
     let path = repo.workdir()?.join(POLICY_FILE);
     write_template(&path)?;
-    println!(
+    sayln!(
         "wrote {}\nedit it (for example to keep a folder on purpose), then run \
          `pycache-policy check --all`",
         path.display()
@@ -176,7 +177,7 @@ pub(crate) fn clean(
         None
     };
 
-    println!("1. untrack");
+    sayln!("1. untrack");
     let untracked = if dry_run || in_commit {
         untrack::plan(repo, &matcher)?
     } else {
@@ -187,29 +188,29 @@ pub(crate) fn clean(
     } else {
         Mode::Applied
     };
-    print!(
+    say!(
         "{}",
         indent(&report::untrack::render(&untracked, &policy, mode))
     );
     let left_tracked = in_commit && !dry_run && !untracked.is_empty();
     if left_tracked {
-        println!(
+        sayln!(
             "   not untracked: `git commit -a` and `git commit -- PATH` run this hook on a \
              temporary index that git throws away"
         );
     }
 
-    println!("2. .gitignore");
+    sayln!("2. .gitignore");
     if !ignore_plan.changes() {
-        println!("   .gitignore already expresses the policy");
+        sayln!("   .gitignore already expresses the policy");
     } else if dry_run {
-        print!("{}", indent(&report::gitignore::diff(&ignore_plan)));
+        say!("{}", indent(&report::gitignore::diff(&ignore_plan)));
     } else {
         gitignore::apply(&ignore_plan)?;
-        println!("   updated .gitignore: the pycache-policy block at its end expresses the policy");
+        sayln!("   updated .gitignore: the pycache-policy block at its end expresses the policy");
     }
     for d in &ignore_plan.defeated {
-        println!(
+        sayln!(
             "   still wrong by git's rules: {} ({})",
             report::display_path(&d.probe.path),
             d.why_unfixable()
@@ -219,27 +220,27 @@ pub(crate) fn clean(
 
     let mut failed = false;
     if let Some(plan) = &purge_plan {
-        println!("3. purge");
+        sayln!("3. purge");
         let done = (!dry_run).then(|| purge::apply(plan));
         failed = done.as_ref().is_some_and(|d| !d.failed.is_empty());
-        print!("{}", indent(&report::purge::render(plan, done.as_ref())));
+        say!("{}", indent(&report::purge::render(plan, done.as_ref())));
     }
 
     let staged = !untracked.is_empty();
     let ignore_changed = ignore_plan.changes();
     if dry_run {
-        println!("(dry run: nothing was changed)");
+        sayln!("(dry run: nothing was changed)");
     } else if left_tracked {
-        println!("\nRun `pycache-policy clean` on its own, then commit again.");
+        sayln!("\nRun `pycache-policy clean` on its own, then commit again.");
     } else if staged || ignore_changed {
-        println!("\nNext, review and commit:");
-        println!("  git status");
+        sayln!("\nNext, review and commit:");
+        sayln!("  git status");
         if ignore_changed {
-            println!("  git add .gitignore");
+            sayln!("  git add .gitignore");
         }
-        println!("  git commit -m \"Stop tracking Python bytecode caches\"");
+        sayln!("  git commit -m \"Stop tracking Python bytecode caches\"");
     } else {
-        println!("\nNothing to commit: the repository already follows the policy.");
+        sayln!("\nNothing to commit: the repository already follows the policy.");
     }
     let fixed = !dry_run && (staged || ignore_changed);
     Ok(if failed {

@@ -10,6 +10,7 @@ use pycache_policy::model::error::Error;
 use pycache_policy::report;
 
 use super::args::{Cli, FormatArg};
+use super::output::{say, sayln};
 use super::{EXIT_FINDINGS, load_policy, repo_relative};
 
 /// `explain`: the policy's verdict and git's for each path.
@@ -30,8 +31,8 @@ pub(crate) fn explain(
         out.push(explain::explain(&rel, is_dir, &matcher, &excludes, &index));
     }
     match format {
-        FormatArg::Human => print!("{}", report::explain::human(&out)),
-        FormatArg::Json => print!("{}", report::explain::json(&out)),
+        FormatArg::Human => say!("{}", report::explain::human(&out)),
+        FormatArg::Json => say!("{}", report::explain::json(&out)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -68,8 +69,8 @@ pub(crate) fn inspect(
     }
     let inspections = inspect::inspect(targets, recompile);
     match format {
-        FormatArg::Human => print!("{}", report::inspect::human(&inspections)),
-        FormatArg::Json => print!("{}", report::inspect::json(&inspections)),
+        FormatArg::Human => say!("{}", report::inspect::human(&inspections)),
+        FormatArg::Json => say!("{}", report::inspect::json(&inspections)),
     }
     Ok(if inspections.iter().any(|x| x.has_errors()) {
         ExitCode::from(EXIT_FINDINGS)
@@ -80,19 +81,17 @@ pub(crate) fn inspect(
 
 /// `schema`: the policy file's JSON Schema.
 pub(crate) fn schema() -> Result<ExitCode, Error> {
-    print!("{}", pycache_policy::policy::schema::render());
+    say!("{}", pycache_policy::policy::schema::render());
     Ok(ExitCode::SUCCESS)
 }
 
 /// `completions`: a shell's completion script.
 pub(crate) fn completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
     let mut command = <Cli as clap::CommandFactory>::command();
-    clap_complete::generate(
-        shell,
-        &mut command,
-        "pycache-policy",
-        &mut std::io::stdout(),
-    );
+    // Into a buffer: clap_complete panics when it cannot write, as on a closed pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "pycache-policy", &mut script);
+    say!("{}", String::from_utf8_lossy(&script));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -102,6 +101,6 @@ pub(crate) fn man(dir: &Path) -> Result<ExitCode, Error> {
     std::fs::create_dir_all(dir).map_err(Error::io("create the folder", dir))?;
     clap_mangen::generate_to(command, dir)
         .map_err(Error::io("write the manual pages into", dir))?;
-    println!("wrote the manual pages into {}", dir.display());
+    sayln!("wrote the manual pages into {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@ mod check;
 pub mod errors;
 mod fix;
 mod info;
-mod output;
+pub(crate) mod output;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
