@@ -116,3 +116,100 @@ fn a_shell_pipe_into_head_exits_without_a_panic() {
         assert_eq!(stdout.lines().count(), 2, "{cmd}: {stdout}");
     }
 }
+
+/// Each JSON finding's path is tracked or on disk, or null (a finding about a rule).
+fn assert_paths_real(repo: &TestRepo, report: &serde_json::Value) {
+    let tracked = repo.git(&["ls-files", "-z"]);
+    let tracked: Vec<&str> = tracked.split('\0').collect();
+    for f in report["findings"].as_array().unwrap() {
+        match f["path"].as_str() {
+            None => {
+                assert!(f["path"].is_null(), "{f}");
+                let message = f["message"].as_str().unwrap();
+                let rule = f["rule"].as_str().unwrap();
+                assert!(message.contains(&format!("`{rule}`")), "{f}");
+            }
+            Some(path) => assert!(
+                tracked.contains(&path) || repo.path().join(path).symlink_metadata().is_ok(),
+                "{path} is neither tracked nor on disk: {f}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn warnings_name_real_paths_and_right_counts() {
+    // No .gitignore, one tracked cache: the warning about `__pycache__/` names it, with no
+    // "more like it"; the one about `*.py[co]` has no real path to name and names the rule.
+    let repo = TestRepo::with_commit();
+    repo.write("pkg/__pycache__/mod.cpython-312.pyc", b"x");
+    repo.git(&["add", "."]);
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(1)
+        .json();
+    assert_paths_real(&repo, &report);
+    let text = report.to_string();
+    assert!(!text.contains("more like it"), "{text}");
+    assert!(!text.contains("\"path\":\"__pycache__/example"), "{text}");
+    assert!(!text.contains("\"path\":\"example.pyc\""), "{text}");
+    let pathless: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"].is_null())
+        .collect();
+    assert_eq!(pathless.len(), 1, "{text}");
+    assert_eq!(pathless[0]["rule"], "*.py[co]");
+    assert!(
+        pathless[0]["message"].as_str().unwrap().starts_with(
+            "no ignore rule covers `*.py[co]`: a new `example.pyc` would be staged by `git add .`"
+        ),
+        "{text}"
+    );
+    let human = repo.run(&["check", "--all"]).expect(1).stdout;
+    assert!(!human.contains("more like it"), "{human}");
+
+    // Two tracked caches in one folder: "and 1 more like it", counted from real paths only.
+    repo.write("pkg/__pycache__/other.cpython-312.pyc", b"x");
+    repo.git(&["add", "."]);
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(1)
+        .json();
+    assert_paths_real(&repo, &report);
+    assert!(
+        report.to_string().contains("(and 1 more like it)"),
+        "{report}"
+    );
+
+    // Every format takes a finding without a path.
+    for format in ["sarif", "junit", "github"] {
+        let run = repo.run(&["check", "--all", "--format", format]).expect(1);
+        assert!(
+            !run.stdout.contains("example.pyc\""),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+
+    // A kept folder git ignores, with nothing in it yet.
+    let repo = TestRepo::with_commit();
+    repo.write(".gitignore", b"__pycache__/\n*.py[co]\n");
+    repo.write("pycache-policy.toml", common::TEACHING_POLICY.as_bytes());
+    repo.stage("01_Basics/script1.py", b"print(1)\n");
+    repo.stage("01_Basics/README.md", b"why\n");
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(0)
+        .json();
+    assert_paths_real(&repo, &report);
+    let ignored: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "allowlist-ignored")
+        .collect();
+    assert_eq!(ignored.len(), 1, "{report}");
+    assert!(ignored[0]["path"].is_null(), "{report}");
+}

@@ -152,8 +152,9 @@ pub struct Finding {
     pub(crate) code: Code,
     /// Whether it fails the check.
     pub(crate) severity: Severity,
-    /// The repository-relative path it is about (bytes: git paths need not be UTF-8). For a
-    /// folder, without the trailing `/`.
+    /// The repository-relative path it is about (bytes: git paths need not be UTF-8), tracked or
+    /// on disk. For a folder, without the trailing `/`. Empty when the finding is about a rule
+    /// rather than a path (an ignore rule no tracked path shows missing).
     pub(crate) path: Vec<u8>,
     /// The cache folder the path belongs to, for grouping: the folder a forbid pattern excluded
     /// (such as `a/__pycache__`), else the path's parent folder (empty at the root).
@@ -186,8 +187,12 @@ pub(crate) enum Facts {
     IgnoreGap {
         /// The line that decides it, if any line does (for `allowlist-ignored`, always).
         decided_by: Option<IgnoreLine>,
-        /// How many more paths disagree the same way (same rule, same deciding line).
+        /// How many more tracked or existing paths disagree the same way (same rule, same
+        /// deciding line).
         more_like_it: usize,
+        /// When no tracked or existing path shows the gap (the finding then has no path): a path
+        /// a new cache would have, which git's rules get wrong, such as `__pycache__/x.pyc`.
+        example: Option<Vec<u8>>,
     },
     /// A kept pyc's header disagrees with its source (the `pyc-*` header codes).
     Pyc {

@@ -205,6 +205,16 @@ fn fix_for(outcome: &Outcome, f: &Finding) -> Option<String> {
     }
 }
 
+/// A finding's path as git shows it, or for a finding about a rule rather than a path, the rule
+/// (`rule *.py[co]`).
+pub(crate) fn shown_path(f: &Finding) -> String {
+    if f.path.is_empty() {
+        format!("rule {}", f.rule)
+    } else {
+        display_path(&f.path)
+    }
+}
+
 /// The findings of `outcome` with the given commit (or none), in order.
 fn findings_of<'a>(outcome: &'a Outcome, commit: Option<&'a str>) -> Vec<&'a Finding> {
     outcome
