@@ -96,8 +96,8 @@ fn a_shell_pipe_into_head_exits_without_a_panic() {
     let repo = many_caches(300, 60);
     for cmd in [
         "check --all",
-        "check --all",
-        "untrack --dry-run",
+        "check --all --verbose",
+        "untrack --dry-run --verbose",
         "check --all --format json",
     ] {
         let out = hermetic("bash")
@@ -212,4 +212,231 @@ fn warnings_name_real_paths_and_right_counts() {
         .collect();
     assert_eq!(ignored.len(), 1, "{report}");
     assert!(ignored[0]["path"].is_null(), "{report}");
+}
+
+/// Asserts the human output fits a screen: at most `lines` lines, each under 500 characters.
+#[track_caller]
+fn assert_one_screen(text: &str, lines: usize) {
+    assert!(
+        text.lines().count() <= lines,
+        "{} lines:\n{text}",
+        text.lines().count()
+    );
+    for line in text.lines() {
+        assert!(
+            line.len() < 500,
+            "a line of {} characters:\n{line}",
+            line.len()
+        );
+    }
+}
+
+#[test]
+fn many_caches_read_as_one_screen_and_json_stays_complete() {
+    let repo = many_caches(1500, 300);
+    let run = repo.run(&["check", "--all"]).expect(1);
+    assert_one_screen(&run.stdout, 60);
+    assert!(
+        run.stdout
+            .contains("1500 Python bytecode cache files are tracked, in 300 folders"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("and 295 more folders"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\n  pycache-policy untrack\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("git rm -r --cached --"),
+        "{}",
+        run.stdout
+    );
+
+    // Everything with --verbose, still without a screen-wide command.
+    let verbose = repo.run(&["check", "--all", "--verbose"]).expect(1);
+    for line in verbose.stdout.lines() {
+        assert!(line.len() < 500, "{line}");
+    }
+    assert!(
+        verbose
+            .stdout
+            .contains("pkg299/__pycache__/module01499.cpython-312.pyc")
+    );
+
+    // The machine formats are complete.
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(1)
+        .json();
+    let errors = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "tracked-cache")
+        .count();
+    assert_eq!(errors, 1500);
+    assert_paths_real(&repo, &report);
+    assert!(
+        report["fix"]["untrack"]
+            .as_str()
+            .unwrap()
+            .contains("pkg299/__pycache__")
+    );
+    let sarif = repo.run(&["check", "--all", "--format", "sarif"]).expect(1);
+    assert_eq!(
+        sarif
+            .stdout
+            .matches("\"ruleId\": \"tracked-cache\"")
+            .count(),
+        1500
+    );
+    let github = repo
+        .run(&["check", "--all", "--format", "github"])
+        .expect(1);
+    assert_eq!(github.stdout.matches("::error file=").count(), 1500);
+
+    // The fixers summarise the same way.
+    let dry = repo.run(&["untrack", "--dry-run"]).expect(0);
+    assert_one_screen(&dry.stdout, 60);
+    assert!(
+        dry.stdout.contains("and 295 more folders"),
+        "{}",
+        dry.stdout
+    );
+    let clean = repo.run(&["clean", "--purge"]).expect(0);
+    assert_one_screen(&clean.stdout, 60);
+    assert!(
+        clean.stdout.contains("untracked 1500 paths"),
+        "{}",
+        clean.stdout
+    );
+    assert!(
+        clean.stdout.contains("git add .gitignore"),
+        "{}",
+        clean.stdout
+    );
+
+    // Few findings are listed one by one, with the exact command.
+    let repo = many_caches(3, 2);
+    let run = repo.run(&["check", "--all"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("      pkg001/__pycache__/module00001.cpython-312.pyc\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("  git rm -r --cached -- pkg000/__pycache__ pkg001/__pycache__\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn clean_twice_says_what_is_still_to_do() {
+    let repo = TestRepo::with_commit();
+    repo.stage("pkg/__pycache__/mod.cpython-312.pyc", b"x");
+    repo.commit("an old mistake");
+    let first = repo.run(&["clean"]).expect(0);
+    // The next step comes after the .gitignore step, not inside the untrack step.
+    let gitignore_step = first.stdout.find("2. .gitignore").unwrap();
+    let commit = first.stdout.find("git commit").unwrap();
+    assert!(commit > gitignore_step, "{}", first.stdout);
+    assert!(
+        first.stdout.contains("  git add .gitignore\n"),
+        "{}",
+        first.stdout
+    );
+
+    let second = repo.run(&["clean"]).expect(0);
+    assert!(
+        !second.stdout.contains("Nothing to commit"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("  git add .gitignore\n"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("  git commit -m"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("the untracking of 1 path is staged"),
+        "{}",
+        second.stdout
+    );
+
+    // Following the advice leaves nothing to do.
+    repo.git(&["add", ".gitignore"]);
+    repo.commit("Stop tracking Python bytecode caches");
+    let third = repo.run(&["clean"]).expect(0);
+    assert!(
+        third.stdout.contains("Nothing to commit"),
+        "{}",
+        third.stdout
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn after_gitignore_a_refused_commit_does_not_advise_lines_the_file_has() {
+    let repo = TestRepo::with_commit();
+    repo.run(&["gitignore"]).expect(0);
+    repo.git(&["add", ".gitignore"]);
+    repo.git(&["add", "-f", "pkg"]);
+    repo.write("pkg/__pycache__/mod.cpython-312.pyc", b"x");
+    repo.git(&["add", "-f", "pkg/__pycache__/mod.cpython-312.pyc"]);
+    let run = repo.run(&["check"]).expect(1);
+    assert!(
+        !run.stdout.contains("have these lines in .gitignore"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("git rm -r --cached"), "{}", run.stdout);
+    // Without the block, the advice is there.
+    let repo = TestRepo::with_commit();
+    repo.stage("pkg/__pycache__/mod.cpython-312.pyc", b"x");
+    let run = repo.run(&["check"]).expect(1);
+    assert!(
+        run.stdout.contains("have these lines in .gitignore"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_repository_without_commits_gets_advice_that_fits() {
+    let repo = TestRepo::new();
+    repo.stage("pkg/__pycache__/mod.cpython-312.pyc", b"x");
+    let run = repo.run(&["check", "--tree", "HEAD"]).expect(2);
+    assert!(run.stderr.contains("no commits yet"), "{}", run.stderr);
+    assert!(!run.stderr.contains("fetch"), "{}", run.stderr);
+
+    let run = repo.run(&["clean"]).expect(0);
+    assert!(run.stdout.contains("no commits yet"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Stop tracking"), "{}", run.stdout);
+    assert!(run.stdout.contains("git add .gitignore"), "{}", run.stdout);
+
+    // A bare repository: `--tree HEAD` is the way to check it.
+    let bare = tempfile::tempdir().unwrap();
+    let status = hermetic("git")
+        .args(["clone", "-q", "--bare"])
+        .arg(TestRepo::with_commit().path())
+        .arg(bare.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = TestRepo::new().run_in(bare.path(), &["check"]).expect(2);
+    assert!(run.stderr.contains("--tree HEAD"), "{}", run.stderr);
 }

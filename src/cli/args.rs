@@ -80,6 +80,11 @@ pub(crate) enum Command {
         /// Print nothing when there are no findings.
         #[arg(short, long)]
         quiet: bool,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Report the caches history holds, and the command that would purge them.
     ///
@@ -163,6 +168,11 @@ pub(crate) enum Command {
         /// Print what would be untracked and change nothing.
         #[arg(long)]
         dry_run: bool,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Delete forbidden bytecode caches from the working tree, safely.
     ///
@@ -177,6 +187,11 @@ pub(crate) enum Command {
         /// Also remove pycs whose source .py is missing.
         #[arg(long)]
         orphans: bool,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// The one-off cleanup: untrack forbidden caches and fix .gitignore (and purge with --purge).
     ///
@@ -197,6 +212,11 @@ pub(crate) enum Command {
         /// stops the commit for a review.
         #[arg(long)]
         exit_non_zero_on_fix: bool,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Print the JSON Schema of pycache-policy.toml, for editors that check TOML against one.
     ///

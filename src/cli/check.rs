@@ -25,6 +25,7 @@ pub(crate) struct CheckArgs {
     pub(crate) ci: bool,
     pub(crate) format: CheckFormat,
     pub(crate) quiet: bool,
+    pub(crate) verbose: bool,
 }
 
 /// `check`: the staged index (the hook), every tracked path (`--all`), or history (`--tree`,
@@ -42,6 +43,7 @@ pub(crate) fn check(
         ci,
         format,
         quiet,
+        verbose,
     } = args;
     let format = match format {
         CheckFormat::Human => Format::Human,
@@ -92,7 +94,10 @@ pub(crate) fn check(
     };
     if !(quiet && outcome.findings.is_empty()) {
         let color = format == Format::Human && color_on(&std::io::stdout());
-        say!("{}", report::renderer(format, color).render(&report));
+        say!(
+            "{}",
+            report::renderer(format, color, verbose).render(&report)
+        );
     }
     write_step_summary(&report::step_summary(&report));
     Ok(if outcome.has_errors() {
@@ -164,12 +169,25 @@ fn check_history(
     ),
     Error,
 > {
-    use pycache_policy::git::revision::{self, Rev};
+    use pycache_policy::git::revision::{self, RangeError, Rev};
     use pycache_policy::{checks::ci, checks::tree};
     let git = &repo.git;
     let ignore_case = repo.ignore_case();
+    // Before the first commit no revision names anything: say so, rather than "unknown".
+    let no_commits = |e: RangeError, rev: &str| match e {
+        RangeError::Unknown { .. }
+            if git
+                .head()
+                .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch) =>
+        {
+            Error::NoCommits {
+                rev: rev.to_string(),
+            }
+        }
+        e => Error::Range(e),
+    };
     if let Some(rev) = &history.tree {
-        let (_, tree) = revision::tree(git, Rev::cli(rev))?;
+        let (_, tree) = revision::tree(git, Rev::cli(rev)).map_err(|e| no_commits(e, rev))?;
         let (policy, matcher) = load_history_policy(repo, explicit, Some(&tree), rev)?;
         let (outcome, subject) = tree::check_tree(git, &policy, &matcher, ignore_case, rev)?;
         return Ok((policy, outcome, subject));
@@ -177,8 +195,8 @@ fn check_history(
     let (resolved, chosen, head_name) = match &history.range {
         Some(spec) => {
             let (base, head, merge_base) = revision::parse(spec)?;
-            let resolved =
-                revision::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)?;
+            let resolved = revision::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)
+                .map_err(|e| no_commits(e, spec))?;
             (resolved, None, head.to_string())
         }
         None => {

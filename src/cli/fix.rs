@@ -101,6 +101,7 @@ pub(crate) fn untrack(
     repo: &Repo,
     policy_file: Option<&Path>,
     dry_run: bool,
+    verbose: bool,
 ) -> Result<ExitCode, Error> {
     use pycache_policy::fix::untrack;
     use pycache_policy::report::untrack::Mode;
@@ -111,7 +112,7 @@ pub(crate) fn untrack(
     } else {
         (untrack::apply(repo, &matcher)?, Mode::Applied)
     };
-    say!("{}", report::untrack::render(&plan, &policy, mode));
+    say!("{}", report::untrack::render(&plan, &policy, mode, verbose));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -121,12 +122,13 @@ pub(crate) fn purge(
     policy_file: Option<&Path>,
     dry_run: bool,
     orphans: bool,
+    verbose: bool,
 ) -> Result<ExitCode, Error> {
     let (_, matcher) = load_policy(repo, policy_file)?;
     let index = repo.staged_index()?;
     let plan = purge::plan(repo.workdir()?, &matcher, Some(&index), orphans)?;
     let done = (!dry_run).then(|| purge::apply(&plan));
-    say!("{}", report::purge::render(&plan, done.as_ref()));
+    say!("{}", report::purge::render(&plan, done.as_ref(), verbose));
     Ok(match done {
         Some(d) if !d.failed.is_empty() => ExitCode::from(2),
         _ => ExitCode::SUCCESS,
@@ -145,18 +147,32 @@ pub(crate) fn init(repo: &Repo) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The flags of `clean`.
+pub(crate) struct CleanArgs {
+    pub(crate) with_purge: bool,
+    pub(crate) orphans: bool,
+    pub(crate) dry_run: bool,
+    pub(crate) fail_on_fix: bool,
+    pub(crate) verbose: bool,
+}
+
 /// `clean`: every fixer in turn. The `.gitignore` plan is made before the index changes, so a
-/// refusal there (a symlinked `.gitignore`, say) leaves everything as it was.
+/// refusal there (a symlinked `.gitignore`, say) leaves everything as it was. The advice at the
+/// end is made from the state after every step, so a second run still says what is left to do.
 pub(crate) fn clean(
     repo: &Repo,
     explicit: Option<&Path>,
-    with_purge: bool,
-    orphans: bool,
-    dry_run: bool,
-    fail_on_fix: bool,
+    args: CleanArgs,
 ) -> Result<ExitCode, Error> {
     use pycache_policy::fix::untrack;
     use pycache_policy::report::untrack::Mode;
+    let CleanArgs {
+        with_purge,
+        orphans,
+        dry_run,
+        fail_on_fix,
+        verbose,
+    } = args;
     untrack::require_index(repo)?;
     // Inside `git commit -a` or `git commit -- PATH` the index is git's lock file: untracking
     // there is lost when the hook fails and, for a partial commit, leaves the real index
@@ -186,11 +202,11 @@ pub(crate) fn clean(
     let mode = if dry_run || in_commit {
         Mode::DryRun
     } else {
-        Mode::Applied
+        Mode::Step
     };
     say!(
         "{}",
-        indent(&report::untrack::render(&untracked, &policy, mode))
+        indent(&report::untrack::render(&untracked, &policy, mode, verbose))
     );
     let left_tracked = in_commit && !dry_run && !untracked.is_empty();
     if left_tracked {
@@ -223,7 +239,10 @@ pub(crate) fn clean(
         sayln!("3. purge");
         let done = (!dry_run).then(|| purge::apply(plan));
         failed = done.as_ref().is_some_and(|d| !d.failed.is_empty());
-        say!("{}", indent(&report::purge::render(plan, done.as_ref())));
+        say!(
+            "{}",
+            indent(&report::purge::render(plan, done.as_ref(), verbose))
+        );
     }
 
     let staged = !untracked.is_empty();
@@ -231,16 +250,21 @@ pub(crate) fn clean(
     if dry_run {
         sayln!("(dry run: nothing was changed)");
     } else if left_tracked {
-        sayln!("\nRun `pycache-policy clean` on its own, then commit again.");
-    } else if staged || ignore_changed {
-        sayln!("\nNext, review and commit:");
-        sayln!("  git status");
-        if ignore_changed {
-            sayln!("  git add .gitignore");
+        // The pre-commit framework runs the hook from its own environment: the command may not
+        // be on the user's PATH, and advising it then would not work.
+        if on_path("pycache-policy") {
+            sayln!("\nRun `pycache-policy clean` on its own, then commit again.");
+        } else {
+            sayln!(
+                "\nStage your changes with `git add` and run `git commit` again without `-a` or \
+                 paths: this hook then untracks them in the real index."
+            );
         }
-        sayln!("  git commit -m \"Stop tracking Python bytecode caches\"");
     } else {
-        sayln!("\nNothing to commit: the repository already follows the policy.");
+        say!(
+            "{}",
+            next_steps(repo, &matcher, staged && !untracked.no_commits())?
+        );
     }
     let fixed = !dry_run && (staged || ignore_changed);
     Ok(if failed {
@@ -250,6 +274,55 @@ pub(crate) fn clean(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What is left to do after `clean`, from the state of the repository rather than from what
+/// this run changed: untracking staged by an earlier run is still to be committed, and a
+/// `.gitignore` git does not have yet is still to be added. `untracked_now`: this run untracked
+/// paths that a commit has.
+fn next_steps(
+    repo: &Repo,
+    matcher: &pycache_policy::policy::matcher::Matcher,
+    untracked_now: bool,
+) -> Result<String, Error> {
+    use pycache_policy::fix::untrack;
+    use std::fmt::Write as _;
+    let pending = untrack::staged_removals(repo, matcher)?;
+    let status = repo
+        .git
+        .status_file(Path::new(".gitignore"))
+        .unwrap_or(git2::Status::CURRENT);
+    let add_gitignore = status.intersects(git2::Status::WT_NEW | git2::Status::WT_MODIFIED);
+    let gitignore_staged =
+        status.intersects(git2::Status::INDEX_NEW | git2::Status::INDEX_MODIFIED);
+    let no_commits = repo
+        .git
+        .head()
+        .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch);
+    let mut out = String::new();
+    if !(pending > 0 || untracked_now || add_gitignore || gitignore_staged) {
+        out.push_str("\nNothing to commit: the repository already follows the policy.\n");
+        return Ok(out);
+    }
+    out.push_str("\nNext, review and commit:\n  git status\n");
+    if add_gitignore {
+        out.push_str("  git add .gitignore\n");
+    }
+    if no_commits {
+        out.push_str("  git commit\n(the repository has no commits yet: its first commit leaves the caches out)\n");
+    } else if pending > 0 || untracked_now {
+        let _ = writeln!(out, "  {}", untrack::COMMIT_COMMAND);
+        if !untracked_now {
+            let _ = writeln!(
+                out,
+                "(the untracking of {pending} {} is staged, not yet committed)",
+                if pending == 1 { "path" } else { "paths" }
+            );
+        }
+    } else {
+        out.push_str("  git commit -m \"Keep Python bytecode caches out with .gitignore\"\n");
+    }
+    Ok(out)
 }
 
 fn on_path(program: &str) -> bool {

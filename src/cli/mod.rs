@@ -51,6 +51,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             ci,
             format,
             quiet,
+            verbose,
         } => check::check(
             &repo,
             policy,
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ci,
                 format,
                 quiet,
+                verbose,
             },
         ),
         Command::Audit { all, format } => check::audit(&repo, policy, all, format),
@@ -70,14 +72,29 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Gitignore { dry_run } => fix::gitignore(&repo, policy, dry_run),
         Command::Explain { paths, format } => info::explain(&repo, &cwd, policy, &paths, format),
         Command::Init => fix::init(&repo),
-        Command::Untrack { dry_run } => fix::untrack(&repo, policy, dry_run),
-        Command::Purge { dry_run, orphans } => fix::purge(&repo, policy, dry_run, orphans),
+        Command::Untrack { dry_run, verbose } => fix::untrack(&repo, policy, dry_run, verbose),
+        Command::Purge {
+            dry_run,
+            orphans,
+            verbose,
+        } => fix::purge(&repo, policy, dry_run, orphans, verbose),
         Command::Clean {
             purge,
             orphans,
             dry_run,
             exit_non_zero_on_fix,
-        } => fix::clean(&repo, policy, purge, orphans, dry_run, exit_non_zero_on_fix),
+            verbose,
+        } => fix::clean(
+            &repo,
+            policy,
+            fix::CleanArgs {
+                with_purge: purge,
+                orphans,
+                dry_run,
+                fail_on_fix: exit_non_zero_on_fix,
+                verbose,
+            },
+        ),
         Command::Inspect { .. }
         | Command::Schema
         | Command::Completions { .. }

@@ -46,7 +46,13 @@ impl Render for Github {
                 escape_data(&message)
             );
         }
-        out.push_str(&Human { color: false }.render(report));
+        out.push_str(
+            &Human {
+                color: false,
+                verbose: true,
+            }
+            .render(report),
+        );
         out
     }
 }

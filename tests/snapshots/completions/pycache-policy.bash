@@ -161,7 +161,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__check)
-            opts="-q -C -h --all --range --each-commit --tree --ci --format --quiet --policy --help"
+            opts="-q -v -C -h --all --range --each-commit --tree --ci --format --quiet --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -195,7 +195,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__clean)
-            opts="-C -h --purge --orphans --dry-run --exit-non-zero-on-fix --policy --help"
+            opts="-v -C -h --purge --orphans --dry-run --exit-non-zero-on-fix --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,7 +603,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__purge)
-            opts="-C -h --dry-run --orphans --policy --help"
+            opts="-v -C -h --dry-run --orphans --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,7 +669,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__untrack)
-            opts="-C -h --dry-run --policy --help"
+            opts="-v -C -h --dry-run --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

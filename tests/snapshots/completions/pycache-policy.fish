@@ -56,6 +56,7 @@ complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand check" -l 
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand check" -l each-commit -d 'With --range or --ci: judge every commit of the range on its own and name the commit that added each cache (a cache added and deleted again is still in history)'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand check" -l ci -d 'Take the range from the CI environment (GitHub Actions pull_request, push and merge_group events; GitLab CI merge request and branch pipelines) and say which it chose. Exit 2 when the environment does not name one'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand check" -s q -l quiet -d 'Print nothing when there are no findings'
+complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand check" -s v -l verbose -d 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand audit" -l format -d 'Output format' -r -f -a "human\t'Grouped by cache folder, with the command that fixes it'
 json\t'One JSON object with a `findings` array'"
@@ -91,11 +92,13 @@ complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand inspect" -
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand untrack" -s C -d 'Run as if started in DIR (like `git -C DIR`); may be repeated' -r -F
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand untrack" -l policy -d 'Read the policy from FILE instead of looking for it in the repository' -r -F
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand untrack" -l dry-run -d 'Print what would be untracked and change nothing'
+complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand untrack" -s v -l verbose -d 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand untrack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand purge" -s C -d 'Run as if started in DIR (like `git -C DIR`); may be repeated' -r -F
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand purge" -l policy -d 'Read the policy from FILE instead of looking for it in the repository' -r -F
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand purge" -l dry-run -d 'Print what would be removed and delete nothing'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand purge" -l orphans -d 'Also remove pycs whose source .py is missing'
+complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand purge" -s v -l verbose -d 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -s C -d 'Run as if started in DIR (like `git -C DIR`); may be repeated' -r -F
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -l policy -d 'Read the policy from FILE instead of looking for it in the repository' -r -F
@@ -103,6 +106,7 @@ complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -l 
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -l orphans -d 'With --purge: also remove pycs whose source .py is missing'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -l dry-run -d 'Print what each step would do and change nothing'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -l exit-non-zero-on-fix -d 'Exit 1 when anything was changed (or needed changing), so a hook that fixes also stops the commit for a review'
+complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -s v -l verbose -d 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand clean" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand schema" -s C -d 'Run as if started in DIR (like `git -C DIR`); may be repeated' -r -F
 complete -c pycache-policy -n "__fish_pycache_policy_using_subcommand schema" -l policy -d 'Read the policy from FILE instead of looking for it in the repository' -r -F
