@@ -440,3 +440,71 @@ fn a_repository_without_commits_gets_advice_that_fits() {
     let run = TestRepo::new().run_in(bare.path(), &["check"]).expect(2);
     assert!(run.stderr.contains("--tree HEAD"), "{}", run.stderr);
 }
+
+#[test]
+fn an_allow_path_that_matches_nothing_tracked_is_a_warning_that_offers_the_tracked_spelling() {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        "pycache-policy.toml",
+        br#"
+[[allow]]
+path = "01_basics/__pycache__/"
+reason = "shows learners what Python writes"
+require_readme = false
+
+[[allow]]
+path = "nowhere/__pycache__/"
+require_readme = false
+"#,
+    );
+    repo.stage("01_Basics/script1.py", b"print(1)\n");
+    repo.stage("01_Basics/__pycache__/script1.cpython-312.pyc", b"x");
+    repo.git(&["config", "core.ignorecase", "false"]);
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(1)
+        .json();
+    assert_paths_real(&repo, &report);
+    let unmatched: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "allowlist-unmatched")
+        .collect();
+    assert_eq!(unmatched.len(), 2, "{report}");
+    assert_eq!(unmatched[0]["rule"], "01_basics/__pycache__/");
+    assert_eq!(unmatched[0]["severity"], "warning");
+    let message = unmatched[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("write `path = \"01_Basics/__pycache__/\"` in the policy"),
+        "{message}"
+    );
+    assert_eq!(unmatched[1]["rule"], "nowhere/__pycache__/");
+    assert!(
+        unmatched[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("matches nothing tracked: check its spelling"),
+        "{report}"
+    );
+    // The hook names the case mistake too, beside the cache it then refuses.
+    let run = repo.run(&["check"]).expect(1);
+    assert!(
+        run.stdout.contains("warning[allowlist-unmatched]"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("nowhere"), "{}", run.stdout);
+
+    // Spelt right, no warning.
+    repo.write(
+        "pycache-policy.toml",
+        b"[[allow]]\npath = \"01_Basics/__pycache__/\"\nrequire_readme = false\n",
+    );
+    let run = repo.run(&["check", "--all"]);
+    assert!(
+        !run.stdout.contains("allowlist-unmatched"),
+        "{}",
+        run.stdout
+    );
+}

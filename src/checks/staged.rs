@@ -11,7 +11,7 @@
 
 use git2::{Oid, Tree};
 
-use crate::checks::findings::{missing_readme, tracked_cache};
+use crate::checks::findings::{allowlist_unmatched, missing_readme, tracked_cache};
 use crate::checks::ignore::{self, Probe};
 use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
@@ -106,6 +106,23 @@ pub fn check_index(
         };
         if relevant && find_readme(&index, kept, ignore_case).is_none() {
             findings.push(missing_readme(kept));
+        }
+    }
+    // An allow entry that matches nothing tracked, in a folder that holds nothing tracked
+    // either, is a mistake in the policy (a typo, a wrong case, a folder since moved); a kept
+    // cache folder of a tracked folder may just not have its caches yet. `--all` says so; the
+    // hook only when the case is all that differs.
+    for kept in &policy.allow {
+        let folder = kept.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        if has_entries(&index, kept, repo.ignore_case())
+            || (!folder.is_empty()
+                && !entries_under(&index, folder.as_bytes(), repo.ignore_case()).is_empty())
+        {
+            continue;
+        }
+        let spelling = case_only_match(&index, kept.path.as_bytes());
+        if scope == Scope::All || spelling.is_some() {
+            findings.push(allowlist_unmatched(kept, spelling));
         }
     }
     findings.extend(crate::checks::kept::kept_folders(
@@ -314,6 +331,18 @@ fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> 
         .take_while(|e| e.path.starts_with(prefix))
         .filter(|e| within(e.path))
         .collect()
+}
+
+/// The first tracked path under `prefix` but for ASCII case, spelt as tracked (the part `prefix`
+/// names).
+fn case_only_match(index: &IndexFile, prefix: &[u8]) -> Option<Vec<u8>> {
+    index.iter().find_map(|e| {
+        let p = e.path;
+        (p.len() >= prefix.len()
+            && p[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && matches!(p.get(prefix.len()), None | Some(b'/')))
+        .then(|| p[..prefix.len()].to_vec())
+    })
 }
 
 fn has_entries(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> bool {

@@ -34,6 +34,8 @@ pub(crate) enum Code {
     PycCodeMismatch,
     /// A kept pyc's code could not be compared with a recompiled one (no matching Python).
     PycRecompileUnavailable,
+    /// An allow entry matches nothing tracked (a typo, a wrong case, a folder since moved).
+    AllowlistUnmatched,
 }
 
 impl Code {
@@ -51,6 +53,7 @@ impl Code {
         Code::PycUncheckedHash,
         Code::PycCodeMismatch,
         Code::PycRecompileUnavailable,
+        Code::AllowlistUnmatched,
     ];
 
     /// The codes of the kept-folder checks, whose level each allow entry sets.
@@ -80,6 +83,7 @@ impl Code {
             Code::PycUncheckedHash => "pyc-unchecked-hash",
             Code::PycCodeMismatch => "pyc-code-mismatch",
             Code::PycRecompileUnavailable => "pyc-recompile-unavailable",
+            Code::AllowlistUnmatched => "allowlist-unmatched",
         }
     }
 
@@ -116,6 +120,7 @@ impl Code {
             Code::PycUncheckedHash => {
                 "a kept pyc is unchecked-hash: Python uses it even when its source changes"
             }
+            Code::AllowlistUnmatched => "an allow entry of the policy matches nothing tracked",
         }
     }
 }
@@ -213,6 +218,12 @@ pub(crate) enum Facts {
         interpreter: Option<String>,
         /// The command that writes the right pyc.
         fix: CompileCommand,
+    },
+    /// An allow entry matches nothing tracked (`allowlist-unmatched`); `rule` is the entry.
+    AllowUnmatched {
+        /// A tracked path that the entry would match but for case (`01_Basics/__pycache__` for
+        /// `01_basics/__pycache__/`), as tracked.
+        tracked_spelling: Option<Vec<u8>>,
     },
     /// The code of a kept pyc could not be compared (`pyc-recompile-unavailable`).
     RecompileUnavailable {

@@ -90,6 +90,21 @@ pub(crate) fn message(f: &Finding) -> String {
                 ),
             }
         }
+        Facts::AllowUnmatched { tracked_spelling } => match tracked_spelling {
+            Some(tracked) => {
+                let tracked = display_path(tracked);
+                let slash = if rule.ends_with('/') { "/" } else { "" };
+                format!(
+                    "the allow entry `{rule}` matches nothing tracked, but `{tracked}{slash}` is \
+                     tracked, which differs only in case (git compares paths case-sensitively): \
+                     write `path = \"{tracked}{slash}\"` in the policy"
+                )
+            }
+            None => format!(
+                "the allow entry `{rule}` matches nothing tracked: check its spelling, or remove \
+                 it from the policy"
+            ),
+        },
         Facts::Pyc { problem, fix } => {
             format!("`{shown}`: {problem}; {}", pyc_fix(&f.path, fix))
         }
