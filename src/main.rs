@@ -7,8 +7,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let place = info
@@ -27,7 +25,7 @@ fn main() -> ExitCode {
         ));
         std::process::exit(2);
     }));
-    let args = cli::Cli::parse();
+    let args = cli::parse();
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(e) => {

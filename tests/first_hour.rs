@@ -508,3 +508,155 @@ require_readme = false
         run.stdout
     );
 }
+
+/// Every subcommand's name, from the top-level help.
+fn subcommands() -> Vec<String> {
+    let help = TestRepo::new().run(&["--help"]).expect(0).stdout;
+    help.split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn help_speaks_to_users_and_documents_each_json_shape() {
+    let repo = TestRepo::with_commit();
+    let names = subcommands();
+    assert!(names.len() >= 14, "{names:?}");
+    // Words of how the project was made.
+    let words = [
+        "seed",
+        "session",
+        "issue",
+        "engineer",
+        "the brief",
+        "house",
+        "reviewer",
+    ];
+    let mut all = vec![repo.run(&["--help"]).expect(0).stdout];
+    for name in &names {
+        all.push(repo.run(&[name, "--help"]).expect(0).stdout);
+    }
+    let man = tempfile::tempdir().unwrap();
+    repo.run(&["man", man.path().to_str().unwrap()]).expect(0);
+    for entry in std::fs::read_dir(man.path()).unwrap() {
+        all.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for text in &all {
+        let lower = text.to_lowercase();
+        for word in words {
+            assert!(!lower.contains(word), "`{word}` in:\n{text}");
+        }
+    }
+
+    // `--policy` is not offered where it does nothing, and still parses there.
+    for name in ["schema", "completions", "man"] {
+        let help = repo.run(&[name, "--help"]).expect(0).stdout;
+        assert!(!help.contains("--policy"), "{name}:\n{help}");
+    }
+    repo.run(&["schema", "--policy", "/dev/null"]).expect(0);
+    assert!(
+        repo.run(&["check", "--help"])
+            .expect(0)
+            .stdout
+            .contains("--policy <FILE>")
+    );
+
+    // The man page's synopsis names each option's argument.
+    let top = std::fs::read_to_string(man.path().join("pycache-policy.1")).unwrap();
+    let synopsis = top
+        .split(".SH SYNOPSIS\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    assert!(synopsis.contains("[\\-C <DIR>]"), "{synopsis}");
+    assert!(synopsis.contains("[\\-\\-policy <FILE>]"), "{synopsis}");
+    let check = std::fs::read_to_string(man.path().join("pycache-policy-check.1")).unwrap();
+    assert!(check.contains("[\\-\\-range <BASE..HEAD>]"), "{check}");
+
+    // inspect, explain and audit document the keys their JSON has.
+    repo.stage(
+        "pkg/__pycache__/mod.cpython-312.pyc",
+        &common::kept_pyc(b"x = 1\n"),
+    );
+    repo.commit("a cache");
+    let docs = [
+        ("explain", vec!["explain", "--format", "json", "pkg/mod.py"]),
+        (
+            "inspect",
+            vec![
+                "inspect",
+                "--format",
+                "json",
+                "pkg/__pycache__/mod.cpython-312.pyc",
+            ],
+        ),
+        ("audit", vec!["audit", "--format", "json"]),
+    ];
+    for (name, args) in docs {
+        let help = repo.run(&[name, "--help"]).expect(0).stdout;
+        assert!(!help.contains("`findings` array"), "{name}:\n{help}");
+        let doc = repo.run(&args).json();
+        for key in doc.as_object().unwrap().keys() {
+            assert!(
+                help.contains(&format!("\"{key}\"")),
+                "{name}: `{key}` undocumented:\n{help}"
+            );
+        }
+        let first = doc.as_object().unwrap().values().find_map(|v| {
+            v.as_array()
+                .and_then(|a| a.first())
+                .and_then(|v| v.as_object())
+        });
+        for key in first.into_iter().flat_map(|o| o.keys()) {
+            assert!(
+                help.contains(&format!("\"{key}\"")),
+                "{name}: `{key}` undocumented:\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn small_things_a_user_notices() {
+    // A misspelt subcommand suggests the closest first.
+    let repo = TestRepo::with_commit();
+    let run = repo.run(&["chek"]).expect(2);
+    assert!(
+        run.stderr.contains("'check', 'schema'") || run.stderr.contains("'check'\n"),
+        "{}",
+        run.stderr
+    );
+    let check_at = run.stderr.find("'check'").unwrap();
+    if let Some(schema_at) = run.stderr.find("'schema'") {
+        assert!(check_at < schema_at, "{}", run.stderr);
+    }
+
+    // A .gitignore with no final newline gets one before the block.
+    repo.write(".gitignore", b"node_modules");
+    repo.run(&["gitignore"]).expect(0);
+    let text = std::fs::read_to_string(repo.path().join(".gitignore")).unwrap();
+    assert!(text.starts_with("node_modules\n"), "{text}");
+    assert!(text.contains("\n# BEGIN pycache-policy"), "{text}");
+
+    // `inspect` on a pyc on disk, outside any repository, names the source on disk.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.py"), b"x = 2\n").unwrap();
+    std::fs::create_dir(dir.path().join("__pycache__")).unwrap();
+    std::fs::write(
+        dir.path().join("__pycache__/m.cpython-312.pyc"),
+        common::kept_pyc(b"x = 1\n"),
+    )
+    .unwrap();
+    let run = repo.run_in(dir.path(), &["inspect", "__pycache__/m.cpython-312.pyc"]);
+    assert!(run.stdout.contains("pyc-stale"), "{}", run.stdout);
+    assert!(!run.stdout.contains("staged source"), "{}", run.stdout);
+    assert!(run.stdout.contains("the source on disk"), "{}", run.stdout);
+}

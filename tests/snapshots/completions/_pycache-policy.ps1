@@ -152,22 +152,22 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             break
         }
         'pycache-policy;schema' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;completions' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;man' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

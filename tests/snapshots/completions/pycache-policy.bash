@@ -223,11 +223,11 @@ _pycache__policy() {
                 return 0
             fi
             case "${prev}" in
-                -C)
+                --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy)
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -587,11 +587,11 @@ _pycache__policy() {
                 return 0
             fi
             case "${prev}" in
-                -C)
+                --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy)
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -631,11 +631,11 @@ _pycache__policy() {
                 return 0
             fi
             case "${prev}" in
-                -C)
+                --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy)
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -137,20 +137,20 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;schema'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;completions'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;man'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
