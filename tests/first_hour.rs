@@ -660,3 +660,69 @@ fn small_things_a_user_notices() {
     assert!(!run.stdout.contains("staged source"), "{}", run.stdout);
     assert!(run.stdout.contains("the source on disk"), "{}", run.stdout);
 }
+
+/// The fixer hook as the pre-commit framework runs it (`clean --exit-non-zero-on-fix`, from an
+/// environment of its own: the command is not on the user's PATH): it fixes, refuses the
+/// commit, and its advice, followed line by line, leaves nothing uncommitted.
+#[test]
+fn the_fixer_hooks_advice_followed_leaves_nothing_uncommitted() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let repo = TestRepo::with_commit();
+    for i in 0..30 {
+        repo.write(format!("pkg{i}/__pycache__/m.cpython-312.pyc"), b"x");
+        repo.write(format!("pkg{i}/m.py"), b"x = 1\n");
+    }
+    repo.git(&["add", "-f", "."]);
+    repo.commit("an old mistake");
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nexec '{}' clean --exit-non-zero-on-fix\n",
+            bin().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A PATH without the binary, as a pre-commit user has.
+    let path = "/usr/local/bin:/usr/bin:/bin";
+    let git = |args: &[&str]| {
+        common::Run::from(
+            hermetic("git")
+                .args(args)
+                .env("PATH", path)
+                .current_dir(repo.path())
+                .output()
+                .unwrap(),
+        )
+    };
+    repo.write("notes.txt", b"work\n");
+    git(&["add", "notes.txt"]);
+    let refused = git(&["commit", "-q", "-m", "work"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    let said = format!("{}{}", refused.stdout, refused.stderr);
+    assert_one_screen(&said, 60);
+    assert!(!said.contains("Run `pycache-policy clean`"), "{said}");
+    let advice: Vec<&str> = said
+        .split("Next, review and commit:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no advice:\n{said}"))
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect();
+    assert!(advice.contains(&"git add .gitignore"), "{said}");
+    for line in advice {
+        let out = hermetic("sh")
+            .arg("-c")
+            .arg(line)
+            .env("PATH", path)
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{line}: {out:?}");
+    }
+    assert_eq!(git(&["status", "--porcelain"]).stdout, "", "nothing left");
+    assert_eq!(repo.git(&["ls-files", "pkg0/__pycache__"]), "");
+    assert!(repo.git(&["ls-files", ".gitignore"]).contains(".gitignore"));
+}
