@@ -726,3 +726,26 @@ fn the_fixer_hooks_advice_followed_leaves_nothing_uncommitted() {
     assert_eq!(repo.git(&["ls-files", "pkg0/__pycache__"]), "");
     assert!(repo.git(&["ls-files", ".gitignore"]).contains(".gitignore"));
 }
+
+#[test]
+fn many_caches_added_commit_by_commit_read_as_one_screen() {
+    let repo = TestRepo::with_commit();
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    for c in 0..12 {
+        for i in 0..40 {
+            repo.write(format!("c{c}/p{i}/__pycache__/m.cpython-312.pyc"), b"x");
+        }
+        repo.git(&["add", "-f", "."]);
+        repo.commit(&format!("commit {c}"));
+    }
+    let args = ["check", "--range", "main..topic", "--each-commit"];
+    let run = repo.run(&args).expect(1);
+    assert_one_screen(&run.stdout, 60);
+    assert!(run.stdout.contains("and 7 more commits"), "{}", run.stdout);
+    let verbose = repo.run(&[&args[..], &["--verbose"]].concat()).expect(1);
+    assert!(verbose.stdout.lines().count() > 480, "{}", verbose.stdout);
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let report = repo.run(&json_args).expect(1).json();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 480);
+}

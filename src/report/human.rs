@@ -191,17 +191,29 @@ impl Human {
             commits.len(),
             plural(commits.len(), "commit", "commits"),
         );
-        for id in commits {
+        // Many: the first commits, a few paths of each, and how many more.
+        let listed = self.verbose || caches.len() <= LIST_AT_MOST;
+        let total = commits.len();
+        if !listed {
+            commits.truncate(LARGEST_FOLDERS);
+        }
+        for id in &commits {
             let summary = report
                 .subject
                 .commit(id)
                 .map(|c| c.summary.as_str())
                 .unwrap_or_default();
             let _ = writeln!(out, "  commit {} {summary}", short_id(id));
-            for f in findings_of(report.outcome, Some(id))
+            let added: Vec<&Finding> = findings_of(report.outcome, Some(id))
                 .into_iter()
                 .filter(|f| f.code == Code::TrackedCache)
-            {
+                .collect();
+            let shown = if listed {
+                added.len()
+            } else {
+                added.len().min(3)
+            };
+            for f in &added[..shown] {
                 let _ = writeln!(
                     out,
                     "      {} (forbidden by `{}`)",
@@ -209,6 +221,17 @@ impl Human {
                     f.rule
                 );
             }
+            if shown < added.len() {
+                let _ = writeln!(out, "      and {} more", added.len() - shown);
+            }
+        }
+        if commits.len() < total {
+            let more = total - commits.len();
+            let _ = writeln!(
+                out,
+                "  and {more} more {} (`--verbose` lists every file)",
+                plural(more, "commit", "commits")
+            );
         }
     }
 }
