@@ -13,7 +13,7 @@ use std::cell::RefCell;
 
 use git2::Oid;
 
-use crate::checks::findings::{missing_readme, tracked_cache};
+use crate::checks::findings::{allowlist_unmatched, missing_readme, tracked_cache};
 use crate::checks::ignore::{self, Probe};
 use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
 use crate::git::folders::Folders;
@@ -100,7 +100,12 @@ pub fn check_staged(
                 })
                 .collect(),
         );
-        findings.extend(ignore_findings(&excludes, matcher, &probes));
+        let workdir = repo.workdir()?;
+        let is_real = |path: &[u8]| {
+            is_tracked(index, path)
+                || std::fs::symlink_metadata(workdir.join(as_path(path))).is_ok()
+        };
+        findings.extend(ignore_findings(&excludes, matcher, &probes, &is_real));
     }
     for (kept, touched) in policy.allow.iter().zip(judge.kept_touched) {
         if !kept.require_readme {
@@ -121,6 +126,23 @@ pub fn check_staged(
         };
         if relevant && find_readme(index, kept, ignore_case).is_none() {
             findings.push(missing_readme(kept));
+        }
+    }
+    // An allow entry that matches nothing tracked, in a folder that holds nothing tracked
+    // either, is a mistake in the policy (a typo, a wrong case, a folder since moved); a kept
+    // cache folder of a tracked folder may just not have its caches yet. `--all` says so; the
+    // hook only when the case is all that differs.
+    for kept in &policy.allow {
+        let folder = kept.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        if has_entries(index, kept, repo.ignore_case())
+            || (!folder.is_empty()
+                && !entries_under(index, folder.as_bytes(), repo.ignore_case()).is_empty())
+        {
+            continue;
+        }
+        let spelling = case_only_match(index, kept.path.as_bytes());
+        if scope == Scope::All || spelling.is_some() {
+            findings.push(allowlist_unmatched(kept, spelling));
         }
     }
     findings.extend(crate::checks::kept::kept_folders(
@@ -245,12 +267,24 @@ impl StagedJudge<'_, '_> {
 
 /// Findings for the probes git's ignore rules get wrong, one per policy rule and deciding line
 /// (a repository without a `__pycache__/` line would otherwise get one per folder).
-fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> Vec<Finding> {
+///
+/// Some probes are paths no one has (the cache Python would write for a module, `example.pyc`
+/// where a rule could differ). A finding names a real path, tracked or on disk, when one shows the
+/// gap, and counts only real paths; when none does, it has no path, and its facts keep the
+/// invented one as the example of what a new file would meet.
+fn ignore_findings(
+    excludes: &Excludes,
+    matcher: &Matcher,
+    probes: &[Probe],
+    is_real: &dyn Fn(&[u8]) -> bool,
+) -> Vec<Finding> {
     struct Group {
         rule: String,
         line: Option<String>,
+        /// The first real path, else the first probe.
         first: Vec<u8>,
-        count: usize,
+        first_is_real: bool,
+        real: usize,
         git: IgnoreDecision,
     }
     let mut groups: Vec<Group> = Vec::new();
@@ -261,55 +295,71 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
             CacheVerdict::NotCache => continue,
         };
         let line = d.git.decision().map(|x| format!("{}:{}", x.file, x.line));
+        let real = is_real(&d.probe.path);
         match groups.iter_mut().find(|g| g.rule == rule && g.line == line) {
-            Some(g) => g.count += 1,
+            Some(g) => {
+                if real {
+                    g.real += 1;
+                    if !g.first_is_real {
+                        g.first = d.probe.path;
+                        g.first_is_real = true;
+                    }
+                }
+            }
             None => groups.push(Group {
                 rule,
                 line,
                 first: d.probe.path,
-                count: 1,
+                first_is_real: real,
+                real: usize::from(real),
                 git: d.git,
             }),
         }
     }
     groups
         .into_iter()
-        .map(
-            |Group {
-                 rule,
-                 first: path,
-                 count,
-                 git,
-                 ..
-             }| {
-                let line = |d: &IgnoreRule| IgnoreLine {
-                    file: d.file.clone(),
-                    line: d.line,
-                    pattern: d.pattern.clone(),
-                    // The block in the root .gitignore outweighs everything but a deeper .gitignore.
-                    outranks_root: matches!(&d.kind, SourceKind::Gitignore(f) if !f.is_empty()),
-                };
-                let (code, decided_by) = match &git {
-                    IgnoreDecision::NotIgnored(by) => {
-                        (Code::GitignoreMissingRule, by.as_ref().map(line))
-                    }
-                    IgnoreDecision::Ignored(d) => (Code::AllowlistIgnored, Some(line(d))),
-                };
-                Finding {
-                    code,
-                    severity: Severity::Warning,
-                    folder: parent(&path).to_vec(),
-                    path,
-                    rule,
-                    facts: Facts::IgnoreGap {
-                        decided_by,
-                        more_like_it: count - 1,
-                    },
-                    commit: None,
+        .map(|g| {
+            let line = |d: &IgnoreRule| IgnoreLine {
+                file: d.file.clone(),
+                line: d.line,
+                pattern: d.pattern.clone(),
+                // The block in the root .gitignore outweighs everything but a deeper .gitignore.
+                outranks_root: matches!(&d.kind, SourceKind::Gitignore(f) if !f.is_empty()),
+            };
+            let (code, decided_by) = match &g.git {
+                IgnoreDecision::NotIgnored(by) => {
+                    (Code::GitignoreMissingRule, by.as_ref().map(line))
                 }
-            },
-        )
+                IgnoreDecision::Ignored(d) => (Code::AllowlistIgnored, Some(line(d))),
+            };
+            let folder = parent(&g.first).to_vec();
+            let (path, example) = if g.first_is_real {
+                (g.first, None)
+            } else {
+                (Vec::new(), Some(g.first))
+            };
+            Finding {
+                code,
+                severity: Severity::Warning,
+                folder,
+                path,
+                rule: g.rule,
+                facts: Facts::IgnoreGap {
+                    decided_by,
+                    more_like_it: g.real.saturating_sub(1),
+                    example,
+                },
+                commit: None,
+            }
+        })
         .collect()
+}
+
+/// Whether `path` is in the index (any stage).
+fn is_tracked(index: &IndexFile, path: &[u8]) -> bool {
+    index
+        .get(index.lower_bound(path))
+        .is_some_and(|e| e.path == path)
 }
 
 /// The index entries under the folder `prefix` (or equal to it, for a file).
@@ -330,6 +380,18 @@ fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> 
         .take_while(|e| e.path.starts_with(prefix))
         .filter(|e| within(e.path))
         .collect()
+}
+
+/// The first tracked path under `prefix` but for ASCII case, spelt as tracked (the part `prefix`
+/// names).
+fn case_only_match(index: &IndexFile, prefix: &[u8]) -> Option<Vec<u8>> {
+    index.iter().find_map(|e| {
+        let p = e.path;
+        (p.len() >= prefix.len()
+            && p[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && matches!(p.get(prefix.len()), None | Some(b'/')))
+        .then(|| p[..prefix.len()].to_vec())
+    })
 }
 
 fn has_entries(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> bool {

@@ -15,6 +15,7 @@ use pycache_policy::report::{self, Format};
 
 use super::args::{CheckFormat, Cli, FormatArg, PolicyFromArg};
 use super::output::{Progress, color_on, write_step_summary};
+use super::output::{say, tellln};
 use super::{EXIT_FINDINGS, compile, errors, load_policy};
 
 /// The flags of `check`.
@@ -29,6 +30,7 @@ pub(crate) struct CheckArgs {
     pub(crate) policy_from: Option<PolicyFromArg>,
     pub(crate) deny: Vec<String>,
     pub(crate) warn: Vec<String>,
+    pub(crate) verbose: bool,
 }
 
 /// `check`: the staged index (the hook), every tracked path (`--all`), or history (`--tree`,
@@ -49,6 +51,7 @@ pub(crate) fn check(
         policy_from,
         deny,
         warn,
+        verbose,
     } = args;
     let format = match format {
         CheckFormat::Human => Format::Human,
@@ -116,7 +119,10 @@ pub(crate) fn check(
     };
     if !(quiet && outcome.findings.is_empty()) {
         let color = format == Format::Human && color_on(&std::io::stdout());
-        print!("{}", report::renderer(format, color).render(&report));
+        say!(
+            "{}",
+            report::renderer(format, color, verbose).render(&report)
+        );
     }
     write_step_summary(&report::step_summary(&report));
     Ok(if outcome.has_errors() {
@@ -148,10 +154,10 @@ pub(crate) fn audit(
     let audit = audit?;
     match format {
         FormatArg::Human => {
-            print!("{}", report::audit::human(&audit, &policy))
+            say!("{}", report::audit::human(&audit, &policy))
         }
         FormatArg::Json => {
-            print!("{}", report::audit::json(&audit, &policy))
+            say!("{}", report::audit::json(&audit, &policy))
         }
     }
     Ok(if audit.found() {
@@ -202,27 +208,43 @@ fn check_history(
     history: History,
 ) -> Result<(Policy, Outcome, report::Subject), Error> {
     use pycache_policy::checks::ci;
-    use pycache_policy::git::revision::{self, Rev};
+    use pycache_policy::git::revision::{self, RangeError, Rev};
     let git = &repo.git;
     let ignore_case = repo.ignore_case();
+    // Before the first commit no revision names anything: say so, rather than "unknown".
+    let no_commits = |e: RangeError, rev: &str| match e {
+        RangeError::Unknown { .. }
+            if git
+                .head()
+                .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch) =>
+        {
+            Error::NoCommits {
+                rev: rev.to_string(),
+            }
+        }
+        e => Error::Range(e),
+    };
     if let Judging::Side(PolicySide::Index) = judging {
         let staged = pycache_policy::policy::source::from_index(repo, &repo.staged_index()?)?;
         return check_history(repo, Judging::Given(staged.policy), history);
     }
     if let Some(rev) = &history.tree {
-        let judged = gate::judge_tree(git, rev, judging, ignore_case)?;
+        let judged = gate::judge_tree(git, rev, judging, ignore_case).map_err(|e| match e {
+            Error::Range(r) => no_commits(r, rev),
+            e => e,
+        })?;
         return Ok((judged.policy, judged.outcome, judged.subject));
     }
     let (resolved, chosen, names) = match &history.range {
         Some(spec) => {
             let (base, head, merge_base) = revision::parse(spec)?;
-            let resolved =
-                revision::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)?;
+            let resolved = revision::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)
+                .map_err(|e| no_commits(e, spec))?;
             (resolved, None, (base.to_string(), head.to_string()))
         }
         None => {
             let chosen = ci::detect(&|name| std::env::var(name).ok())?;
-            eprintln!("pycache-policy: {}", chosen.explain());
+            tellln!("pycache-policy: {}", chosen.explain());
             let base = Rev {
                 name: &chosen.base.0,
                 origin: Some(chosen.base.1),

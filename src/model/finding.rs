@@ -34,6 +34,8 @@ pub enum Code {
     PycCodeMismatch,
     /// A kept pyc's code could not be compared with a recompiled one (no matching Python).
     PycRecompileUnavailable,
+    /// An allow entry matches nothing tracked (a typo, a wrong case, a folder since moved).
+    AllowlistUnmatched,
     /// A range changes the policy it is judged by.
     PolicyChanged,
     /// The staged check used a policy file the index does not hold.
@@ -55,6 +57,7 @@ impl Code {
         Code::PycUncheckedHash,
         Code::PycCodeMismatch,
         Code::PycRecompileUnavailable,
+        Code::AllowlistUnmatched,
         Code::PolicyChanged,
         Code::PolicyUntracked,
     ];
@@ -91,6 +94,7 @@ impl Code {
             Code::PycUncheckedHash => "pyc-unchecked-hash",
             Code::PycCodeMismatch => "pyc-code-mismatch",
             Code::PycRecompileUnavailable => "pyc-recompile-unavailable",
+            Code::AllowlistUnmatched => "allowlist-unmatched",
             Code::PolicyChanged => "policy-changed",
             Code::PolicyUntracked => "policy-untracked",
         }
@@ -135,6 +139,7 @@ impl Code {
             Code::PycUncheckedHash => {
                 "a kept pyc is unchecked-hash: Python uses it even when its source changes"
             }
+            Code::AllowlistUnmatched => "an allow entry of the policy matches nothing tracked",
         }
     }
 }
@@ -171,8 +176,9 @@ pub struct Finding {
     pub(crate) code: Code,
     /// Whether it fails the check.
     pub(crate) severity: Severity,
-    /// The repository-relative path it is about (bytes: git paths need not be UTF-8). For a
-    /// folder, without the trailing `/`.
+    /// The repository-relative path it is about (bytes: git paths need not be UTF-8), tracked or
+    /// on disk. For a folder, without the trailing `/`. Empty when the finding is about a rule
+    /// rather than a path (an ignore rule no tracked path shows missing).
     pub(crate) path: Vec<u8>,
     /// The cache folder the path belongs to, for grouping: the folder a forbid pattern excluded
     /// (such as `a/__pycache__`), else the path's parent folder (empty at the root).
@@ -205,8 +211,12 @@ pub(crate) enum Facts {
     IgnoreGap {
         /// The line that decides it, if any line does (for `allowlist-ignored`, always).
         decided_by: Option<IgnoreLine>,
-        /// How many more paths disagree the same way (same rule, same deciding line).
+        /// How many more tracked or existing paths disagree the same way (same rule, same
+        /// deciding line).
         more_like_it: usize,
+        /// When no tracked or existing path shows the gap (the finding then has no path): a path
+        /// a new cache would have, which git's rules get wrong, such as `__pycache__/x.pyc`.
+        example: Option<Vec<u8>>,
     },
     /// A kept pyc's header disagrees with its source (the `pyc-*` header codes).
     Pyc {
@@ -227,6 +237,12 @@ pub(crate) enum Facts {
         interpreter: Option<String>,
         /// The command that writes the right pyc.
         fix: CompileCommand,
+    },
+    /// An allow entry matches nothing tracked (`allowlist-unmatched`); `rule` is the entry.
+    AllowUnmatched {
+        /// A tracked path that the entry would match but for case (`01_Basics/__pycache__` for
+        /// `01_basics/__pycache__/`), as tracked.
+        tracked_spelling: Option<Vec<u8>>,
     },
     /// A range changes the policy it is judged by (`policy-changed`); `path` is the policy file.
     PolicyChanged {

@@ -36,6 +36,7 @@ pub(crate) fn message(f: &Finding) -> String {
         Facts::IgnoreGap {
             decided_by,
             more_like_it,
+            example,
         } => {
             let more = match more_like_it {
                 0 => String::new(),
@@ -50,14 +51,36 @@ pub(crate) fn message(f: &Finding) -> String {
                 ),
                 _ => format!("`pycache-policy gitignore` {done}"),
             };
-            match (f.code, decided_by) {
-                (Code::AllowlistIgnored, Some(d)) => format!(
+            // No tracked or existing path shows the gap: name the rule, and what a new file
+            // would meet.
+            let new_file = example
+                .as_deref()
+                .filter(|_| f.path.is_empty())
+                .map(display_path);
+            match (f.code, decided_by, new_file) {
+                (Code::AllowlistIgnored, Some(d), Some(new)) => format!(
+                    "git ignores a new `{new}` ({}), so files of the kept `{rule}` cannot be \
+                     added with `git add`; {}",
+                    decided(d),
+                    fix(Some(d), "re-includes them")
+                ),
+                (Code::AllowlistIgnored, Some(d), None) => format!(
                     "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added with \
                      `git add`; {}",
                     decided(d),
                     fix(Some(d), "re-includes it")
                 ),
-                (_, by) => format!(
+                (_, None, Some(new)) => format!(
+                    "no ignore rule covers `{rule}`: a new `{new}` would be staged by `git add \
+                     .`; {}",
+                    fix(None, "adds the rule")
+                ),
+                (_, Some(d), Some(new)) => format!(
+                    "a new `{new}` would be staged by `git add .`: {} re-includes it; {}",
+                    decided(d),
+                    fix(Some(d), "adds the rule")
+                ),
+                (_, by, None) => format!(
                     "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; {}",
                     match by {
                         Some(d) => format!("{} re-includes it", decided(d)),
@@ -67,6 +90,21 @@ pub(crate) fn message(f: &Finding) -> String {
                 ),
             }
         }
+        Facts::AllowUnmatched { tracked_spelling } => match tracked_spelling {
+            Some(tracked) => {
+                let tracked = display_path(tracked);
+                let slash = if rule.ends_with('/') { "/" } else { "" };
+                format!(
+                    "the allow entry `{rule}` matches nothing tracked, but `{tracked}{slash}` is \
+                     tracked, which differs only in case (git compares paths case-sensitively): \
+                     write `path = \"{tracked}{slash}\"` in the policy"
+                )
+            }
+            None => format!(
+                "the allow entry `{rule}` matches nothing tracked: check its spelling, or remove \
+                 it from the policy"
+            ),
+        },
         Facts::Pyc { problem, fix } => {
             format!("`{shown}`: {problem}; {}", pyc_fix(&f.path, fix))
         }

@@ -58,6 +58,8 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('--ci', '--ci', [CompletionResultType]::ParameterName, 'Take the range from the CI environment (GitHub Actions pull_request, push and merge_group events; GitLab CI merge request and branch pipelines) and say which it chose. Exit 2 when the environment does not name one')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing when there are no findings')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing when there are no findings')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -122,6 +124,8 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be untracked and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -131,6 +135,8 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be removed and delete nothing')
             [CompletionResult]::new('--orphans', '--orphans', [CompletionResultType]::ParameterName, 'Also remove pycs whose source .py is missing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -142,27 +148,29 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('--orphans', '--orphans', [CompletionResultType]::ParameterName, 'With --purge: also remove pycs whose source .py is missing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what each step would do and change nothing')
             [CompletionResult]::new('--exit-non-zero-on-fix', '--exit-non-zero-on-fix', [CompletionResultType]::ParameterName, 'Exit 1 when anything was changed (or needed changing), so a hook that fixes also stops the commit for a review')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;schema' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;completions' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;man' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -54,6 +54,8 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --ci 'Take the range from the CI environment (GitHub Actions pull_request, push and merge_group events; GitLab CI merge request and branch pipelines) and say which it chose. Exit 2 when the environment does not name one'
             cand -q 'Print nothing when there are no findings'
             cand --quiet 'Print nothing when there are no findings'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -110,6 +112,8 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
             cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand --dry-run 'Print what would be untracked and change nothing'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -118,6 +122,8 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand --dry-run 'Print what would be removed and delete nothing'
             cand --orphans 'Also remove pycs whose source .py is missing'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -128,24 +134,26 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --orphans 'With --purge: also remove pycs whose source .py is missing'
             cand --dry-run 'Print what each step would do and change nothing'
             cand --exit-non-zero-on-fix 'Exit 1 when anything was changed (or needed changing), so a hook that fixes also stops the commit for a review'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;schema'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;completions'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;man'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
