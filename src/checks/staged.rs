@@ -60,6 +60,7 @@ pub fn check_staged(
         head: folders.as_ref(),
         cache_tree: index.cache_tree(),
         unchanged: RefCell::new(FastMap::default()),
+        last_excluded: None,
         findings: Vec::new(),
         probes: Vec::new(),
         kept_touched: vec![false; policy.allow.len()],
@@ -164,6 +165,8 @@ struct StagedJudge<'a, 'r> {
     cache_tree: Option<CacheTree<'a>>,
     /// Folders known to hold no change (or to hold some).
     unchanged: RefCell<FastMap<Vec<u8>, bool>>,
+    /// The last folder a forbid pattern excluded, and the pattern.
+    last_excluded: Option<(Vec<u8>, &'a str)>,
     findings: Vec<Finding>,
     /// The judged paths, for the ignore side.
     probes: Vec<Probe>,
@@ -171,12 +174,9 @@ struct StagedJudge<'a, 'r> {
     kept_touched: Vec<bool>,
 }
 
-impl StagedJudge<'_, '_> {
+impl<'a> StagedJudge<'a, '_> {
     fn entry(&mut self, entry: &Entry<'_>) {
-        // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
-        let verdict = self
-            .matcher
-            .verdict_for(entry.path, entry.mode == MODE_GITLINK);
+        let verdict = self.verdict(entry);
         if verdict == CacheVerdict::NotCache {
             return;
         }
@@ -189,6 +189,40 @@ impl StagedJudge<'_, '_> {
             }
         }
         self.record(entry.path, verdict);
+    }
+
+    /// The matcher's verdict on an entry. The index is sorted, so the entries inside a folder a
+    /// pattern excludes come one after another: for them the folder's exclusion is reused (below
+    /// an excluded folder nothing is re-included, so only the allow entries are asked again).
+    fn verdict(&mut self, entry: &Entry<'_>) -> CacheVerdict<'a> {
+        if let Some((dir, pattern)) = &self.last_excluded
+            && entry.path.len() > dir.len()
+            && entry.path.starts_with(dir)
+            && entry.path[dir.len()] == b'/'
+        {
+            let (pattern, excluded) = (*pattern, dir.len());
+            return match self.matcher.allowed_by(entry.path) {
+                Some(kept) => CacheVerdict::Allowed {
+                    pattern,
+                    excluded,
+                    entry: kept,
+                },
+                None => CacheVerdict::Forbidden { pattern, excluded },
+            };
+        }
+        // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
+        let verdict = self
+            .matcher
+            .verdict_for(entry.path, entry.mode == MODE_GITLINK);
+        if let CacheVerdict::Forbidden { pattern, excluded }
+        | CacheVerdict::Allowed {
+            pattern, excluded, ..
+        } = verdict
+            && excluded < entry.path.len()
+        {
+            self.last_excluded = Some((entry.path[..excluded].to_vec(), pattern));
+        }
+        verdict
     }
 
     fn record(&mut self, path: &[u8], verdict: CacheVerdict<'_>) {
@@ -412,29 +446,31 @@ fn find_readme(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> Optio
 /// found: a cache folder as a whole when everything tracked under it is forbidden.
 fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
+    // Per cache folder (its findings come one after another): whether a pattern excludes the
+    // folder itself, and whether everything tracked in it is forbidden. Below an excluded folder
+    // nothing is re-included, so only the allow entries can keep something in it.
     let mut folder_ok: Option<(Vec<u8>, bool)> = None;
     for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
-        let is_cache_folder = matches!(
-            matcher.verdict(&f.path),
-            CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
-        );
-        if is_cache_folder {
-            let whole = match &folder_ok {
-                Some((folder, ok)) if *folder == f.folder => *ok,
-                _ => {
-                    let ok = entries_under(index, &f.folder, false)
+        let whole = match &folder_ok {
+            Some((folder, ok)) if *folder == f.folder => *ok,
+            _ => {
+                let is_cache_folder = matches!(
+                    matcher.verdict(&f.path),
+                    CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
+                );
+                let ok = is_cache_folder
+                    && entries_under(index, &f.folder, false)
                         .iter()
-                        .all(|e| matches!(matcher.verdict(e.path), CacheVerdict::Forbidden { .. }));
-                    folder_ok = Some((f.folder.clone(), ok));
-                    ok
-                }
-            };
-            if whole {
-                if out.last() != Some(&f.folder) {
-                    out.push(f.folder.clone());
-                }
-                continue;
+                        .all(|e| matcher.allowed_by(e.path).is_none());
+                folder_ok = Some((f.folder.clone(), ok));
+                ok
             }
+        };
+        if whole {
+            if out.last() != Some(&f.folder) {
+                out.push(f.folder.clone());
+            }
+            continue;
         }
         out.push(f.path.clone());
     }
