@@ -38,8 +38,10 @@ mod cache_tree;
 mod resolve_undo;
 
 use std::fmt;
-use std::io::Read as _;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
 
 /// The mode of a gitlink (a submodule's commit).
 pub(crate) const MODE_GITLINK: u32 = 0o160000;
@@ -73,6 +75,16 @@ pub enum IndexError {
     /// Writing: the list of entries to remove is not sorted, or names an entry that does not
     /// exist.
     BadRemoval,
+    /// An entry's extended flags have bits git does not know (git: "unknown index entry
+    /// format").
+    UnknownFlags(u16),
+    /// The paths the entries expand to (v4 prefix compression) would exceed the cap.
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// Writing: the file written would not read back (an internal error; nothing was written).
+    Unreadable(String),
 }
 
 impl fmt::Display for IndexError {
@@ -97,6 +109,20 @@ impl fmt::Display for IndexError {
             ),
             IndexError::Sha256 => f.write_str("writing a SHA-256 index is not supported yet"),
             IndexError::BadRemoval => f.write_str("internal error: bad list of entries to remove"),
+            IndexError::UnknownFlags(flags) => write!(
+                f,
+                "an entry has extended flags 0x{flags:04x}, which git does not know (git: \
+                 \"unknown index entry format\")"
+            ),
+            IndexError::TooLarge { limit } => write!(
+                f,
+                "its paths expand to more than {limit} bytes (v4 prefix compression), more than \
+                 this tool reads from one index"
+            ),
+            IndexError::Unreadable(e) => write!(
+                f,
+                "internal error: the index written would not read back ({e}); nothing was written"
+            ),
         }
     }
 }
@@ -175,7 +201,7 @@ pub struct IndexFile {
     pub(crate) path: PathBuf,
     /// The format version (2, 3 or 4).
     pub version: u32,
-    data: Vec<u8>,
+    data: Bytes,
     paths: Vec<u8>,
     entries: Vec<Raw>,
     oid_len: usize,
@@ -189,11 +215,51 @@ pub struct IndexFile {
 /// Offset of the object id in an entry: ctime, mtime, dev, ino, mode, uid, gid, size.
 const STAT_LEN: usize = 40;
 
+/// git's `CE_NAMEMASK`: the low 12 bits of an entry's flags are its path length; this value
+/// means "4095 or longer: read to the NUL".
+const NAME_MASK: u16 = 0x0fff;
+
+/// git's `CE_EXTENDED_FLAGS >> 16`: the extended flags git knows (intent-to-add,
+/// skip-worktree). git dies on any other bit.
+const KNOWN_EXTENDED: u16 = 0x2000 | 0x4000;
+
+/// The least the paths of one index may expand to before it is refused (#15); see
+/// [`path_budget`].
+const MIN_PATH_BUDGET: usize = 64 << 20;
+
+/// How many times its own size an index's paths may expand to (v4 prefix compression). A
+/// real index holds at least 62 bytes of fixed data per entry and git's own paths are rarely
+/// longer than a few hundred bytes, so 8x is far above any index git writes for a real
+/// working tree, and far below what a hostile one (one 1 MB path repeated 3,000 times from a
+/// file of about 1 MB) would make this tool allocate.
+const MAX_EXPANSION: usize = 8;
+
+/// The most bytes of paths an index of `file_len` bytes may expand to.
+fn path_budget(file_len: usize) -> usize {
+    file_len.saturating_mul(MAX_EXPANSION).max(MIN_PATH_BUDGET)
+}
+
+/// An index file's bytes: mapped from the file, or owned (parsed from memory, or empty).
+enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(Mmap),
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
 impl IndexFile {
     /// Reads the index at `path`. A missing file is an empty index, as git treats it.
     /// `oid_len` is 20 for SHA-1 repositories and 32 for SHA-256 ones.
     pub fn read(path: &Path, oid_len: usize) -> Result<IndexFile, IndexError> {
-        let mut file = match std::fs::File::open(path) {
+        let file = match std::fs::File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut index = IndexFile::parse(Vec::new(), oid_len)?;
@@ -204,9 +270,21 @@ impl IndexFile {
         };
         let io = |e: std::io::Error| IndexError::Io(e.to_string());
         let meta = file.metadata().map_err(io)?;
-        let mut data = Vec::with_capacity(meta.len() as usize + 1);
-        file.read_to_end(&mut data).map_err(io)?;
-        let mut index = IndexFile::parse(data, oid_len)?;
+        if !meta.is_file() {
+            return Err(IndexError::Io("it is not a regular file".into()));
+        }
+        let data = if meta.len() == 0 {
+            Bytes::Owned(Vec::new())
+        } else {
+            // SAFETY: git never rewrites an index in place: it writes `index.lock` and renames
+            // it over the index, so the mapped inode keeps its bytes (git maps the index the
+            // same way). The parser takes the length from the mapping and bounds-checks every
+            // read against it, so a file shorter than its header claims is an error, not a
+            // read past the end; only a process that truncates this very inode while we read
+            // could fault us, which is equally true of git.
+            Bytes::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
+        };
+        let mut index = IndexFile::parse_bytes(data, oid_len)?;
         index.path = path.to_path_buf();
         index.mtime = {
             use std::os::unix::fs::MetadataExt as _;
@@ -216,11 +294,16 @@ impl IndexFile {
     }
 
     /// Parses the bytes of an index file (an empty slice is an empty index).
-    pub(crate) fn parse(data: Vec<u8>, oid_len: usize) -> Result<IndexFile, IndexError> {
+    pub fn parse(data: Vec<u8>, oid_len: usize) -> Result<IndexFile, IndexError> {
+        IndexFile::parse_bytes(Bytes::Owned(data), oid_len)
+    }
+
+    /// Parses an index as git's `do_read_index` and `create_from_disk` (read-cache.c) do.
+    fn parse_bytes(data: Bytes, oid_len: usize) -> Result<IndexFile, IndexError> {
         let mut index = IndexFile {
             path: PathBuf::new(),
             version: 2,
-            data: Vec::new(),
+            data: Bytes::Owned(Vec::new()),
             paths: Vec::new(),
             entries: Vec::new(),
             oid_len,
@@ -246,6 +329,7 @@ impl IndexFile {
         index.version = version;
         index.entries.reserve(count.min(data.len() / 62));
         index.paths.reserve(data.len() / 2);
+        let budget = path_budget(data.len());
         let mut previous: (usize, usize) = (0, 0);
         for _ in 0..count {
             let start = r.pos;
@@ -262,9 +346,17 @@ impl IndexFile {
                     return Err(IndexError::Corrupt("extended flags in a version 2 index"));
                 }
                 let extended = r.u16("an entry")?;
+                if extended & !KNOWN_EXTENDED != 0 {
+                    return Err(IndexError::UnknownFlags(extended));
+                }
                 intent_to_add = extended & 0x2000 != 0;
                 skip_worktree = extended & 0x4000 != 0;
             }
+            // git: the path length is the flags' low 12 bits; only NAME_MASK means "longer,
+            // read to the NUL". A shorter length is believed even when a NUL does not follow:
+            // git then reads that many bytes (and, in v2/v3, sizes the entry from them), so
+            // that is the path git commits, and the one to judge.
+            let name_len = flags & NAME_MASK;
             let path_start = index.paths.len();
             if version == 4 {
                 let strip = r.varint()?;
@@ -275,18 +367,45 @@ impl IndexFile {
                     ));
                 }
                 let keep = prev_len - strip;
+                let suffix = if name_len == NAME_MASK {
+                    r.until_nul()?
+                } else {
+                    let len = usize::from(name_len);
+                    // git copies `len + 1 - keep` bytes of the suffix; a length shorter than
+                    // the prefix it shares makes git copy a wrapped-around size (a crash).
+                    let n = len.checked_sub(keep).ok_or(IndexError::Corrupt(
+                        "a path length shorter than the prefix it shares",
+                    ))?;
+                    let suffix = r.take(n, "a path")?;
+                    r.take(1, "a path")?; // git skips the byte after the path unseen
+                    suffix
+                };
+                if index.paths.len() + keep + suffix.len() > budget {
+                    return Err(IndexError::TooLarge { limit: budget });
+                }
                 index
                     .paths
                     .extend_from_within(prev_start..prev_start + keep);
-                let suffix = r.until_nul()?;
                 index.paths.extend_from_slice(suffix);
             } else {
-                let name = r.until_nul()?;
+                let name = if name_len == NAME_MASK {
+                    r.until_nul()?
+                } else {
+                    let name = r.take(usize::from(name_len), "a path")?;
+                    r.take(1, "a path")?;
+                    name
+                };
                 index.paths.extend_from_slice(name);
-                // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
-                let len = r.pos - start;
-                let padded = (len + 7) & !7;
-                r.take(padded - len, "an entry's padding")?;
+                // git's `ondisk_ce_size`: the entry is padded with 1 to 8 NULs to a multiple of
+                // 8 bytes, counted from the path's length (git does not look at the padding).
+                let name_at = STAT_LEN + oid_len + if flags & 0x4000 != 0 { 4 } else { 2 };
+                let padded = (name_at + name.len() + 8) & !7;
+                r.pos = start;
+                r.take(padded, "an entry's padding")?;
+            }
+            if index.paths[path_start..].contains(&0) {
+                // git would keep the NUL in the path and then misread it everywhere.
+                return Err(IndexError::Corrupt("a path with a NUL byte in it"));
             }
             let path_len = index.paths.len() - path_start;
             previous = (path_start, path_len);
@@ -447,6 +566,23 @@ impl IndexFile {
         }
 
         let kept = self.len() - removed.len();
+        let out = self.write_without(removed, options, kept);
+        // Never hand back a file git could not read: read it back as git would.
+        let written = IndexFile::parse(out, self.oid_len)
+            .map_err(|e| IndexError::Unreadable(e.to_string()))?;
+        if written.len() != kept {
+            return Err(IndexError::Unreadable(format!(
+                "{} entries instead of {kept}",
+                written.len()
+            )));
+        }
+        match written.data {
+            Bytes::Owned(out) => Ok(out),
+            Bytes::Mapped(_) => unreachable!("parsed from memory"),
+        }
+    }
+
+    fn write_without(&self, removed: &[usize], options: &WriteOptions, kept: usize) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data.len());
         out.extend_from_slice(b"DIRC");
         let version = match self.version {
@@ -499,7 +635,7 @@ impl IndexFile {
             let digest = sha1_smol::Sha1::from(&out).digest().bytes();
             out.extend_from_slice(&digest);
         }
-        Ok(out)
+        out
     }
 
     fn path(&self, i: usize) -> &[u8] {
