@@ -139,6 +139,14 @@ pub enum Error {
         /// libgit2's error.
         source: git2::Error,
     },
+    /// An object or pack of the repository exists but cannot be read (corrupt, truncated,
+    /// hostile): no verdict is possible.
+    Unreadable {
+        /// What was being read, e.g. "the commit of HEAD".
+        what: String,
+        /// The object id and what is wrong with it.
+        detail: String,
+    },
 }
 
 impl Error {
@@ -267,6 +275,9 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::Git { action, source } => write!(f, "cannot {action}: {}", source.message()),
+            Error::Unreadable { what, detail } => {
+                write!(f, "cannot read {what}: {detail}; nothing was judged")
+            }
         }
     }
 }
@@ -421,6 +432,13 @@ pub enum RangeError {
         /// libgit2's error.
         source: git2::Error,
     },
+    /// The revision names an object that exists but cannot be read.
+    Unreadable {
+        /// The revision as given.
+        rev: String,
+        /// The object id and what is wrong with it.
+        detail: String,
+    },
 }
 
 impl fmt::Display for RangeError {
@@ -487,6 +505,9 @@ impl fmt::Display for RangeError {
             ),
             RangeError::Git { action, source } => {
                 write!(f, "cannot {action}: {}", source.message())
+            }
+            RangeError::Unreadable { rev, detail } => {
+                write!(f, "`{rev}` exists but cannot be read: {detail}")
             }
         }
     }
