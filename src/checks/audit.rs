@@ -300,7 +300,7 @@ fn visit(
                 }
             };
             if seen.trees.insert((number, id)) {
-                if stack.len() >= MAX_TREE_DEPTH {
+                if stack.len() > MAX_TREE_DEPTH {
                     return Err(too_deep(stack[0].0));
                 }
                 let data = objects.read(id, ObjectType::Tree)?;

@@ -93,6 +93,15 @@ impl<'r> Objects<'r> {
         Ok((object.kind(), Rc::new(object.data().to_vec())))
     }
 
+    /// The tree `id`, every record of it checked (a malformed one is an error naming the tree).
+    pub(crate) fn checked_tree(&self, id: Oid) -> Result<Rc<Vec<u8>>, git2::Error> {
+        let data = self.read(id, ObjectType::Tree)?;
+        if Entries::new(&data).any(|e| e.is_none()) {
+            return Err(malformed(id));
+        }
+        Ok(data)
+    }
+
     /// Whether the object `id` is in the object store (an index lookup, or a loose file), read
     /// or not.
     pub(crate) fn exists(&self, id: Oid) -> bool {
@@ -307,7 +316,7 @@ impl<'r> Objects<'r> {
             path.extend_from_slice(entry.name);
             if entry.mode == MODE_TREE {
                 path.push(b'/');
-                if stack.len() >= MAX_TREE_DEPTH {
+                if stack.len() > MAX_TREE_DEPTH {
                     return Err(too_deep(new));
                 }
                 // Equal in tree order means the old entry is a folder too.

@@ -39,9 +39,7 @@ fn check_objects(git: &Repository) -> Result<(), Error> {
     };
     if let Some(commit) = objects.peel_to_commit(id).map_err(unreadable)? {
         let header = objects.commit(commit).map_err(unreadable)?;
-        objects
-            .read(header.tree, git2::ObjectType::Tree)
-            .map_err(unreadable)?;
+        objects.checked_tree(header.tree).map_err(unreadable)?;
     }
     Ok(())
 }

@@ -177,9 +177,7 @@ fn check_readable(repo: &Repository, rev: Rev<'_>, id: Oid) -> Result<(), RangeE
     }
     if let Some(commit) = objects.peel_to_commit(id).map_err(unreadable)? {
         let header = objects.commit(commit).map_err(unreadable)?;
-        objects
-            .read(header.tree, ObjectType::Tree)
-            .map_err(unreadable)?;
+        objects.checked_tree(header.tree).map_err(unreadable)?;
     }
     Ok(())
 }
