@@ -425,6 +425,41 @@ pub fn next_entry(data: &[u8]) -> Option<Option<(Entry<'_>, usize)>> {
     })())
 }
 
+/// What the tree fuzz target and the replay test run on one input: the bytes up to the first
+/// `\xff\xff` are the old tree, the rest the new one; both are parsed record by record, and
+/// merged in git's tree order as [`Objects::added_or_modified`] merges them, one folder level.
+/// Returns the names the merge finds added or changed (or `None` for a malformed tree).
+pub fn fuzz_one(data: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let split = data.windows(2).position(|w| w == b"\xff\xff");
+    let (old, new) = match split {
+        Some(at) => (&data[..at], &data[at + 2..]),
+        None => (&[][..], data),
+    };
+    let olds: Vec<Entry<'_>> = Entries::new(old).collect::<Option<_>>()?;
+    let mut olds = olds.into_iter().peekable();
+    let mut changed = Vec::new();
+    for entry in Entries::new(new) {
+        let entry = entry?;
+        let mut same = None;
+        while let Some(o) = olds.peek() {
+            match tree_order(o, &entry) {
+                Ordering::Less => {
+                    olds.next();
+                }
+                Ordering::Equal => {
+                    same = olds.next();
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        if !same.is_some_and(|o| o.id == entry.id && o.mode == entry.mode) {
+            changed.push(entry.name.to_vec());
+        }
+    }
+    Some(changed)
+}
+
 /// git's `base_name_compare`: names compared as bytes, a folder's name as if it ended in `/`.
 pub fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
     let common = a.name.len().min(b.name.len());

@@ -302,6 +302,63 @@ impl Packs {
     }
 }
 
+/// What the object fuzz target and the replay test run on one input. The first byte says how
+/// many objects (at most 32) the pack index lists, the next two bytes per object their
+/// offsets (big-endian), the rest is the pack (its `PACK` header supplied when missing). Object
+/// `i` has the id `[i + 1; 20]`, so `REF_DELTA` entries can name each other. Every object is
+/// read and sized; the same bytes are also read as a loose object. Nothing may panic, hang or
+/// allocate without bound; errors are the expected answer.
+pub fn fuzz_one(data: &[u8]) {
+    let _ = parse_loose(data);
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
+    let n = usize::from(n % 33);
+    if rest.len() < 2 * n {
+        return;
+    }
+    let (offsets, body) = rest.split_at(2 * n);
+    let mut pack = Vec::with_capacity(body.len() + 32);
+    if !body.starts_with(b"PACK") {
+        pack.extend_from_slice(b"PACK\0\0\0\x02");
+        pack.extend_from_slice(&(n as u32).to_be_bytes());
+    }
+    pack.extend_from_slice(body);
+    pack.extend_from_slice(&[0; ID_LEN]);
+    let mut listed: Vec<([u8; ID_LEN], u32)> = (0..n)
+        .map(|i| {
+            let at = u16::from_be_bytes([offsets[2 * i], offsets[2 * i + 1]]);
+            ([i as u8 + 1; ID_LEN], u32::from(at))
+        })
+        .collect();
+    listed.sort();
+    let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+    for first in 0..256usize {
+        let below = listed
+            .iter()
+            .filter(|(id, _)| usize::from(id[0]) <= first)
+            .count();
+        idx.extend_from_slice(&(below as u32).to_be_bytes());
+    }
+    for (id, _) in &listed {
+        idx.extend_from_slice(id);
+    }
+    idx.extend(std::iter::repeat_n(0u8, 4 * n)); // CRCs
+    for (_, at) in &listed {
+        idx.extend_from_slice(&at.to_be_bytes());
+    }
+    idx.extend_from_slice(&[0; 2 * ID_LEN]);
+    let Some(packs) = Packs::from_bytes(&idx, &pack) else {
+        return;
+    };
+    let _ = packs.check_offsets();
+    for (id, _) in &listed {
+        let id = Oid::from_bytes(id).expect("20 bytes");
+        let _ = packs.read(id);
+        let _ = packs.header(id);
+    }
+}
+
 fn object_type(kind: u8) -> ObjectType {
     match kind {
         1 => ObjectType::Commit,

@@ -693,6 +693,33 @@ impl IndexFile {
     }
 }
 
+/// What the index fuzz target and the replay test run on one input: parse it; if it parses,
+/// touch every entry and its stat data, then write it back without nothing, without its first
+/// entry, and without all of it, each of which must read back (the writer refuses to hand out
+/// a file that does not, so an error there is a finding: it is returned as `Err`).
+pub fn fuzz_one(data: &[u8]) -> Result<(), String> {
+    let Ok(index) = IndexFile::parse(data.to_vec(), 20) else {
+        return Ok(());
+    };
+    for (i, e) in index.iter().enumerate() {
+        std::hint::black_box((e.path, e.oid, e.is_sparse_dir(), index.stat(i)));
+    }
+    let _ = index.racy_entries();
+    let removals: [Vec<usize>; 3] = [
+        Vec::new(),
+        (0..index.len().min(1)).collect(),
+        (0..index.len()).collect(),
+    ];
+    for removed in removals {
+        match index.without(&removed, &WriteOptions::default()) {
+            Ok(_) | Err(IndexError::RequiredExtension(_)) => {}
+            Err(e @ IndexError::Unreadable(_)) => return Err(e.to_string()),
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// git's `encode_varint`, the offset encoding of v4 path prefixes (inverse of
 /// `Reader::varint`).
 fn encode_varint(mut value: usize, out: &mut Vec<u8>) {
