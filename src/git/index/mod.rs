@@ -1018,6 +1018,75 @@ mod tests {
         assert_eq!(sha256.without(&[], &none).err(), Some(IndexError::Sha256));
     }
 
+    /// One v2/v3 entry whose flags say `len` and whose name bytes are `name` (NUL-padded as
+    /// git pads a name of that many bytes), with `extended` flags when not 0.
+    fn one_entry(version: u32, name: &[u8], len: u16, extended: u16) -> Vec<u8> {
+        let mut d = b"DIRC".to_vec();
+        d.extend_from_slice(&version.to_be_bytes());
+        d.extend_from_slice(&1u32.to_be_bytes());
+        d.extend_from_slice(&[0; 24]);
+        d.extend_from_slice(&0o100644u32.to_be_bytes());
+        d.extend_from_slice(&[0; 12]);
+        d.extend_from_slice(&[7; 20]);
+        let flags = len | if extended != 0 { 0x4000 } else { 0 };
+        d.extend_from_slice(&flags.to_be_bytes());
+        if extended != 0 {
+            d.extend_from_slice(&extended.to_be_bytes());
+        }
+        d.extend_from_slice(name);
+        let len = d.len() - 12;
+        d.resize(12 + ((len + 8) & !7), 0);
+        d.extend_from_slice(&[0; 20]);
+        d
+    }
+
+    #[test]
+    fn the_path_length_is_the_flags_as_in_read_cache() {
+        // git: 12 bits of length, believed; the bytes after it are not looked at.
+        let index = IndexFile::parse(one_entry(2, b"a.pycX", 5, 0), 20).unwrap();
+        assert_eq!(paths(&index), [b"a.pyc"]);
+        // Only 0xFFF means "read to the NUL".
+        let long = vec![b'x'; 5000];
+        let index = IndexFile::parse(one_entry(2, &long, 0xfff, 0), 20).unwrap();
+        assert_eq!(paths(&index), [&long[..]]);
+        // A length past the file, or over a NUL, is refused.
+        assert!(IndexFile::parse(one_entry(2, b"a", 200, 0), 20).is_err());
+        assert_eq!(
+            IndexFile::parse(one_entry(2, b"a\0b", 3, 0), 20).err(),
+            Some(IndexError::Corrupt("a path with a NUL byte in it"))
+        );
+    }
+
+    #[test]
+    fn unknown_extended_flags_are_refused_as_git_dies_on_them() {
+        assert!(IndexFile::parse(one_entry(3, b"a.py", 4, 0x2000), 20).is_ok());
+        assert!(IndexFile::parse(one_entry(3, b"a.py", 4, 0x4000), 20).is_ok());
+        for bad in [0x0001, 0x8000, 0x1000, 0x2001] {
+            assert_eq!(
+                IndexFile::parse(one_entry(3, b"a.py", 4, bad), 20).err(),
+                Some(IndexError::UnknownFlags(bad))
+            );
+        }
+    }
+
+    #[test]
+    fn v4_lengths_shorter_than_the_shared_prefix_and_huge_expansions_are_refused() {
+        let entries: [(&[u8], u8, u16); 2] = [(b"abcdef", 0, 0), (b"abcdefg", 0, 0)];
+        let mut data = build(4, &entries, &[]);
+        // The second entry's flags (after 12 + 62 + 1 + 7 bytes of the first): say 3.
+        let at = 12 + 62 + 1 + 7 + 60;
+        assert_eq!(&data[at..at + 2], &[0, 7]);
+        data[at + 1] = 3;
+        assert_eq!(
+            IndexFile::parse(data, 20).err(),
+            Some(IndexError::Corrupt(
+                "a path length shorter than the prefix it shares"
+            ))
+        );
+        assert_eq!(path_budget(1 << 20), MIN_PATH_BUDGET);
+        assert_eq!(path_budget(100 << 20), 800 << 20);
+    }
+
     #[test]
     fn every_truncation_is_an_error_not_a_panic() {
         // One v2 entry "a.pyc" and one "b", hand-built.
