@@ -587,3 +587,32 @@ fn tree_depth_limit_is_gits() {
         }
     }
 }
+
+#[test]
+fn damaged_loose_commit_inside_a_range_is_refused_not_a_hang() {
+    let s = Sandbox::new();
+    s.commit();
+    s.git(&["checkout", "-q", "-b", "topic"]);
+    for n in ["one", "two"] {
+        s.write(&format!("{n}.py"), b"x\n");
+        s.git(&["add", "."]);
+        s.git(&["commit", "-q", "--no-verify", "-m", n]);
+    }
+    let middle = s.git(&["rev-parse", "HEAD~1"]);
+    let path = s
+        .git_dir()
+        .join("objects")
+        .join(&middle[..2])
+        .join(&middle[2..]);
+    let data = std::fs::read(&path).unwrap();
+    let id: Vec<u8> = (0..20)
+        .map(|i| u8::from_str_radix(&middle[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    s.write_loose(&id, &data[..data.len() - 8]);
+    assert_ne!(s.git_run(&["log", "--oneline", "main..topic"]).code, 0);
+    refused(
+        s.run(&["check", "--range", "main..topic", "--each-commit"]),
+        &[&middle, "truncated"],
+    );
+    refused(s.run(&["audit"]), &[&middle, "truncated"]);
+}

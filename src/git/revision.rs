@@ -206,6 +206,7 @@ fn lookup<'r>(repo: &'r Repository, rev: Rev<'_>) -> Result<git2::Object<'r>, Ra
 /// against them: that is an error, never a root commit in disguise.
 pub(crate) fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, RangeError> {
     let boundary = shallow_boundary(repo);
+    check_range_readable(repo, range, &boundary)?;
     let mut walk = repo.revwalk().map_err(git("walk the range"))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(git("walk the range"))?;
@@ -229,6 +230,42 @@ pub(crate) fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, Rang
         out.push(id);
     }
     Ok(out)
+}
+
+/// Reads every commit the walk below will read (the base's ancestors, and the head's down to
+/// them) with this crate's bounded readers first: libgit2's revision walk would hang on a
+/// damaged loose commit (libgit2-sys 0.18.8+1.9.7), and report another as merely missing.
+fn check_range_readable(
+    repo: &Repository,
+    range: &Range,
+    boundary: &HashSet<Oid>,
+) -> Result<(), RangeError> {
+    let objects = Objects::new(repo).map_err(git("open the object database"))?;
+    let unreadable = |e: git2::Error| RangeError::Unreadable {
+        rev: range.spec.clone(),
+        detail: e.message().to_string(),
+    };
+    let mut hidden = HashSet::new();
+    for (tip, hide) in [(range.base, true), (range.head, false)] {
+        let mut stack = vec![tip];
+        let mut seen = HashSet::new();
+        while let Some(id) = stack.pop() {
+            if hidden.contains(&id) || !seen.insert(id) {
+                continue;
+            }
+            if !objects.exists(id) {
+                continue; // a shallow clone's cut: the walk below names it
+            }
+            let header = objects.commit(id).map_err(unreadable)?;
+            if !boundary.contains(&id) {
+                stack.extend(header.parents);
+            }
+        }
+        if hide {
+            hidden = seen;
+        }
+    }
+    Ok(())
 }
 
 /// The commits a shallow clone cut off from their parents (the `shallow` file).
