@@ -155,22 +155,20 @@ impl Repo {
         dir: &[u8],
         oid: git2::Oid,
     ) -> Result<Vec<(Vec<u8>, u32, git2::Oid)>, Error> {
-        let tree = self
-            .git
-            .find_tree(oid)
-            .map_err(Error::git("read a sparse directory's tree"))?;
+        // Through this crate's readers (an explicit stack, git's depth limit, bounded
+        // inflation), not libgit2's recursive tree walk.
+        let objects = Objects::new(&self.git).map_err(Error::git("open the object database"))?;
         let mut files = Vec::new();
-        tree.walk(git2::TreeWalkMode::PreOrder, |root, item| {
-            if item.kind() == Some(git2::ObjectType::Blob) {
-                let mut path = dir.to_vec();
-                path.push(b'/');
-                path.extend_from_slice(root.as_bytes());
-                path.extend_from_slice(item.name_bytes());
-                files.push((path, item.filemode() as u32, item.id()));
-            }
-            git2::TreeWalkResult::Ok
-        })
-        .map_err(Error::git("walk a sparse directory"))?;
+        objects
+            .added_or_modified(None, oid, &mut |path, mode, id| {
+                if mode != crate::git::index::MODE_GITLINK {
+                    let mut full = dir.to_vec();
+                    full.push(b'/');
+                    full.extend_from_slice(path);
+                    files.push((full, mode, id));
+                }
+            })
+            .map_err(Error::git("walk a sparse directory"))?;
         Ok(files)
     }
 
