@@ -28,7 +28,7 @@ use std::collections::{BTreeSet, BinaryHeap, HashSet};
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
-use crate::git::diff::{Entries, MODE_TREE, Objects};
+use crate::git::diff::{MAX_TREE_DEPTH, MODE_TREE, Objects, next_entry, too_deep};
 use crate::git::revision::RangeError;
 use crate::model::error::Error;
 use crate::policy::Policy;
@@ -103,6 +103,11 @@ pub fn audit(
         return Err(RangeError::ShallowAudit.into());
     }
     let objects = Objects::new(repo).map_err(git("open the object database"))?;
+    objects.check_packs().map_err(|detail| {
+        Error::git("read the packs")(git2::Error::from_str(&format!(
+            "a pack is corrupt: {detail}"
+        )))
+    })?;
     let commits = walk(repo, &objects, all_refs)?;
     let num_commits = commits.len();
 
@@ -117,7 +122,7 @@ pub fn audit(
         }
         let mut found = Vec::new();
         path.clear();
-        visit(&objects, matcher, &mut seen, tree, &mut path, 0, &mut found)
+        visit(&objects, matcher, &mut seen, tree, &mut path, &mut found)
             .map_err(git("read a tree"))?;
         if found.is_empty() {
             continue;
@@ -132,20 +137,17 @@ pub fn audit(
         let mut found: Vec<Vec<u8>> = found.into_iter().map(|(p, _, _)| p).collect();
         found.sort();
         found.dedup();
-        let commit = repo.find_commit(id).map_err(git("read a commit"))?;
         introductions.push(Introduction {
             commit: id,
-            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-                .into_owned(),
+            summary: objects.summary(id).map_err(git("read a commit"))?,
             paths: found,
         });
     }
     progress(num_commits);
 
-    let odb = repo.odb().map_err(git("open the object database"))?;
     let mut blob_bytes = 0u64;
     for blob in &blobs {
-        let (size, _) = odb.read_header(*blob).map_err(git("read a blob's size"))?;
+        let (_, size) = objects.header(*blob).map_err(git("read a blob's size"))?;
         blob_bytes += size as u64;
     }
     // Newest first, as `git log` lists them.
@@ -170,8 +172,16 @@ fn walk(
     let git = |action| move |source| Error::Git { action, source };
     // The tips: HEAD, and with --all every ref that leads to a commit (as `git log --all`).
     let mut stack = Vec::new();
+    // Ref targets are read by this crate's object reader, never peeled by libgit2: an object
+    // libgit2 cannot read would otherwise make the ref vanish from the audit (a silent pass).
+    let target = |r: &git2::Reference<'_>, what: &'static str| -> Result<Option<Oid>, Error> {
+        let Some(id) = r.resolve().map_err(git(what))?.target() else {
+            return Ok(None);
+        };
+        objects.peel_to_commit(id).map_err(git(what))
+    };
     match repo.head() {
-        Ok(head) => stack.push(head.peel_to_commit().map_err(git("read HEAD"))?.id()),
+        Ok(head) => stack.extend(target(&head, "read HEAD")?),
         // An unborn branch (no commit yet): nothing to walk from HEAD.
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {}
         Err(e) => return Err(git("read HEAD")(e)),
@@ -179,9 +189,12 @@ fn walk(
     if all_refs {
         for reference in repo.references().map_err(git("read the refs"))? {
             let reference = reference.map_err(git("read the refs"))?;
-            if let Ok(commit) = reference.peel(ObjectType::Commit) {
-                stack.push(commit.id());
+            // A symbolic ref to nowhere (a dangling `refs/remotes/origin/HEAD`) leads to no
+            // commit, as in `git log --all`.
+            if reference.resolve().is_err() {
+                continue;
             }
+            stack.extend(target(&reference, "read a ref")?);
         }
     }
     // Every commit reachable, each header read once.
@@ -242,25 +255,34 @@ struct Seen {
     blobs: FastSet<(Vec<u8>, Oid)>,
 }
 
-/// Visits the tree `tree` at the folder `path` (numbered `folder`), unless seen there before,
-/// collecting the forbidden (path, mode, blob) it holds that were not seen before.
+/// Visits the tree `tree` at the root, and every tree under it not seen at its path before,
+/// collecting the forbidden (path, mode, blob) they hold that were not seen before. An
+/// explicit stack of folders, refusing trees deeper than git's `core.maxTreeDepth`.
 fn visit(
     objects: &Objects<'_>,
     matcher: &Matcher,
     seen: &mut Seen,
     tree: Oid,
     path: &mut Vec<u8>,
-    folder: u32,
     found: &mut Vec<(Vec<u8>, u32, Oid)>,
 ) -> Result<(), git2::Error> {
-    if !seen.trees.insert((folder, tree)) {
+    // (tree, its records, where the next one starts, the length of `path` there)
+    type Frame = (Oid, std::rc::Rc<Vec<u8>>, usize, usize);
+    if !seen.trees.insert((0, tree)) {
         return Ok(());
     }
-    let data = objects.read(tree, ObjectType::Tree)?;
-    let base = path.len();
-    for entry in Entries::new(&data) {
-        let entry =
+    let mut stack: Vec<Frame> = vec![(tree, objects.read(tree, ObjectType::Tree)?, 0, path.len())];
+    while let Some((tree, data, at, base)) = stack.last_mut() {
+        let Some(entry) = next_entry(&data[*at..]) else {
+            path.truncate(*base);
+            stack.pop();
+            continue;
+        };
+        let tree = *tree;
+        let (entry, used) =
             entry.ok_or_else(|| git2::Error::from_str(&format!("tree {tree} is malformed")))?;
+        *at += used;
+        let base = *base;
         let id = Oid::from_bytes(entry.id)?;
         path.truncate(base);
         path.extend_from_slice(entry.name);
@@ -277,8 +299,12 @@ fn visit(
                     n
                 }
             };
-            if !seen.trees.contains(&(number, id)) {
-                visit(objects, matcher, seen, id, path, number, found)?;
+            if seen.trees.insert((number, id)) {
+                if stack.len() > MAX_TREE_DEPTH {
+                    return Err(too_deep(stack[0].0));
+                }
+                let data = objects.read(id, ObjectType::Tree)?;
+                stack.push((id, data, 0, path.len()));
             }
         } else if matcher.is_candidate(path)
             // git treats a submodule (gitlink) like a folder: `__pycache__/` matches one.
@@ -291,6 +317,5 @@ fn visit(
             found.push((path.clone(), entry.mode, id));
         }
     }
-    path.truncate(base);
     Ok(())
 }

@@ -94,6 +94,20 @@ pub fn check_range(
     parent_policy: Option<ParentPolicy<'_>>,
 ) -> Result<(Outcome, Subject), Error> {
     let git_err = |action| move |e| Error::Git { action, source: e };
+    // Both ends are read by this crate's bounded readers before libgit2 reads them: an
+    // unreadable commit or tree is named, never a crash or a hang inside libgit2.
+    let objects = Objects::new(repo).map_err(git_err("open the object database"))?;
+    for (what, id) in [
+        ("the head commit", range.head),
+        ("the base commit", range.from()),
+    ] {
+        let unreadable = |e: git2::Error| Error::Unreadable {
+            what: format!("{what} {id}"),
+            detail: e.message().to_string(),
+        };
+        let header = objects.commit(id).map_err(unreadable)?;
+        objects.checked_tree(header.tree).map_err(unreadable)?;
+    }
     let head = repo
         .find_commit(range.head)
         .and_then(|c| c.tree())
@@ -105,7 +119,6 @@ pub fn check_range(
 
     // The whole range: its caches (unless judged commit by commit), and which kept folders it
     // touches.
-    let objects = Objects::new(repo).map_err(git_err("open the object database"))?;
     let mut whole = TreeJudge::new(repo, &objects, policy, matcher);
     // Commit by commit, the whole range only tells which kept folders it touches.
     let readme_rule = policy.allow.iter().any(|a| a.require_readme);

@@ -10,6 +10,10 @@ const FETCH_MORE: &str = "fetch the history it needs: with actions/checkout set 
                           in GitLab CI set the variable `GIT_DEPTH: 0`; by hand, `git fetch \
                           --unshallow` (or `git fetch --deepen=N`)";
 
+/// The advice for a repository whose objects cannot be read.
+const CORRUPT: &str = "run `git fsck` to see what git makes of it; a fresh clone from a good copy \
+                       replaces damaged objects";
+
 /// The error and, on the lines after it, what to do about it.
 pub fn describe(e: &Error) -> String {
     match advice(e) {
@@ -76,6 +80,7 @@ fn advice(e: &Error) -> Option<String> {
         Error::IndexWrite { .. } => {
             "check the free space and permissions of its folder and run the command again"
         }
+        Error::Unreadable { .. } => return Some(CORRUPT.to_string()),
         Error::HookNotOurs { .. }
         | Error::OutsideRepository { .. }
         | Error::Io { .. }
@@ -104,6 +109,7 @@ fn range_advice(e: &RangeError) -> Option<String> {
         }
         RangeError::Ambiguous { .. } => "give more of the commit id",
         RangeError::NoMergeBase { .. } => "compare their trees directly with BASE..HEAD",
+        RangeError::Unreadable { .. } => CORRUPT,
         RangeError::WrongKind { .. } | RangeError::Ci { .. } | RangeError::Git { .. } => {
             return None;
         }

@@ -32,11 +32,25 @@ pub(crate) const MODE_TREE: u32 = 0o040000;
 /// Bytes of an object id (SHA-1; libgit2 reads no other object format by default).
 const ID_LEN: usize = 20;
 
+/// git's `core.maxTreeDepth` default: trees nested deeper are refused (`git ls-tree -r` says
+/// "exceeded maximum allowed tree depth"), and so are they here.
+pub(crate) const MAX_TREE_DEPTH: usize = 2048;
+
+/// The error for a tree nested deeper than [`MAX_TREE_DEPTH`].
+pub(crate) fn too_deep(id: Oid) -> git2::Error {
+    git2::Error::from_str(&format!(
+        "tree {id} is nested deeper than {MAX_TREE_DEPTH} folders, git's core.maxTreeDepth \
+         (git: \"exceeded maximum allowed tree depth\")"
+    ))
+}
+
 /// Reads trees (and commit headers) from a repository's object database: from its packs
 /// directly ([`crate::git::pack`]), anything else through libgit2.
 pub(crate) struct Objects<'r> {
     odb: Odb<'r>,
     packs: Packs,
+    /// The object store, for loose objects.
+    dir: std::path::PathBuf,
 }
 
 /// What [`Objects::commit`] reads of a commit.
@@ -53,21 +67,103 @@ pub(crate) struct CommitHeader {
 impl<'r> Objects<'r> {
     /// The object database of `repo`.
     pub(crate) fn new(repo: &'r Repository) -> Result<Objects<'r>, git2::Error> {
+        let dir = repo.commondir().join("objects");
         Ok(Objects {
             odb: repo.odb()?,
-            packs: Packs::open(&repo.commondir().join("objects")),
+            packs: Packs::open(&dir),
+            dir,
         })
+    }
+
+    /// The type and content of the object `id`, from the packs or the loose objects, both
+    /// read by this crate's bounded readers ([`crate::git::pack`]). Only an object in neither
+    /// (an alternate object store) is read by libgit2.
+    pub(crate) fn read_any(&self, id: Oid) -> Result<(ObjectType, Rc<Vec<u8>>), git2::Error> {
+        let unreadable =
+            |what: String| git2::Error::from_str(&format!("object {id} cannot be read: {what}"));
+        if let Some(found) = self.packs.read(id).map_err(unreadable)? {
+            return Ok(found);
+        }
+        if let Some(found) = crate::git::pack::read_loose(&self.dir, id).map_err(unreadable)? {
+            return Ok(found);
+        }
+        // Alternates: libgit2 (libgit2-sys 0.18.8+1.9.7) reads them, with its own defects
+        // (a truncated loose object there inflates forever).
+        let object = self.odb.read(id)?;
+        Ok((object.kind(), Rc::new(object.data().to_vec())))
+    }
+
+    /// The tree `id`, every record of it checked (a malformed one is an error naming the tree).
+    pub(crate) fn checked_tree(&self, id: Oid) -> Result<Rc<Vec<u8>>, git2::Error> {
+        let data = self.read(id, ObjectType::Tree)?;
+        if Entries::new(&data).any(|e| e.is_none()) {
+            return Err(malformed(id));
+        }
+        Ok(data)
+    }
+
+    /// Whether the object `id` is in the object store (an index lookup, or a loose file), read
+    /// or not.
+    pub(crate) fn exists(&self, id: Oid) -> bool {
+        self.packs.contains(id)
+            || {
+                let hex = id.to_string();
+                self.dir.join(&hex[..2]).join(&hex[2..]).exists()
+            }
+            || self.odb.exists(id)
+    }
+
+    /// The type and size of the object `id`, without building a whole packed object. Never
+    /// through `git2::Odb::read_header`, which panics on a pack entry of an invalid type
+    /// (git2 0.21.0 unwraps the type).
+    pub(crate) fn header(&self, id: Oid) -> Result<(ObjectType, usize), git2::Error> {
+        let unreadable =
+            |what: String| git2::Error::from_str(&format!("object {id} cannot be read: {what}"));
+        if let Some(found) = self.packs.header(id).map_err(unreadable)? {
+            return Ok(found);
+        }
+        let (kind, data) = self.read_any(id)?;
+        Ok((kind, data.len()))
+    }
+
+    /// The commit `id` leads to: itself, or what its tags point at; `None` for a tree or a
+    /// blob. Read with this crate's readers, so an unreadable object is an error naming it,
+    /// never a ref quietly left out.
+    pub(crate) fn peel_to_commit(&self, id: Oid) -> Result<Option<Oid>, git2::Error> {
+        let mut at = id;
+        // git peels at most this many nested tags, too (`MAXDEPTH` in peel_object is 5 for
+        // names, unlimited for refs; a loop of tags cannot exist without a hash collision).
+        for _ in 0..64 {
+            let (kind, data) = self.read_any(at)?;
+            match kind {
+                ObjectType::Commit => return Ok(Some(at)),
+                ObjectType::Tag => {
+                    let target = data
+                        .split(|&b| b == b'\n')
+                        .find_map(|l| l.strip_prefix(b"object "))
+                        .and_then(parse_hex)
+                        .ok_or_else(|| {
+                            git2::Error::from_str(&format!("tag {at} has a malformed header"))
+                        })?;
+                    at = target;
+                }
+                _ => return Ok(None),
+            }
+        }
+        Err(git2::Error::from_str(&format!(
+            "tag {id} is nested more than 64 deep"
+        )))
+    }
+
+    /// Checks the packs for what libgit2 would crash on before anything reads them with it
+    /// (see [`Packs::check_offsets`]).
+    pub(crate) fn check_packs(&self) -> Result<(), String> {
+        self.packs.check_offsets()
     }
 
     /// The content of the object `id`, which must be a `kind`.
     pub(crate) fn read(&self, id: Oid, kind: ObjectType) -> Result<Rc<Vec<u8>>, git2::Error> {
-        let (found, data) = match self.packs.read(id) {
-            Some(packed) => packed,
-            None => {
-                let object = self.odb.read(id)?;
-                (object.kind(), Rc::new(object.data().to_vec()))
-            }
-        };
+        let (found, data) = self.read_any(id)?;
         if found != kind {
             return Err(git2::Error::from_str(&format!(
                 "object {id} is a {}, not a {}",
@@ -153,6 +249,8 @@ impl<'r> Objects<'r> {
         self.walk(old, new, &mut path, visit)
     }
 
+    /// The diff, with an explicit stack of folders (a hostile tree may be nested 100,000
+    /// deep), refusing trees deeper than [`MAX_TREE_DEPTH`].
     fn walk<F>(
         &self,
         old: Option<Oid>,
@@ -163,44 +261,71 @@ impl<'r> Objects<'r> {
     where
         F: FnMut(&[u8], u32, Oid),
     {
-        let new_tree = self.read(new, ObjectType::Tree)?;
-        let old_tree = old.map(|id| self.read(id, ObjectType::Tree)).transpose()?;
-        let base = path.len();
-        let mut olds = Entries::new(old_tree.as_deref().map_or(&[][..], |t| &t[..])).peekable();
-        for entry in Entries::new(&new_tree) {
-            let entry = entry.ok_or_else(|| malformed(new))?;
+        struct Frame {
+            new_id: Oid,
+            old_id: Option<Oid>,
+            new: Rc<Vec<u8>>,
+            old: Option<Rc<Vec<u8>>>,
+            /// Where the next record of each side starts.
+            new_at: usize,
+            old_at: usize,
+            /// The length of `path` at this folder.
+            base: usize,
+        }
+        let frame = |old: Option<Oid>, new: Oid, base: usize| -> Result<Frame, git2::Error> {
+            Ok(Frame {
+                new_id: new,
+                old_id: old,
+                new: self.read(new, ObjectType::Tree)?,
+                old: old.map(|id| self.read(id, ObjectType::Tree)).transpose()?,
+                new_at: 0,
+                old_at: 0,
+                base,
+            })
+        };
+        let mut stack = vec![frame(old, new, path.len())?];
+        while let Some(top) = stack.last_mut() {
+            let Some(parsed) = next_entry(&top.new[top.new_at..]) else {
+                path.truncate(top.base);
+                stack.pop();
+                continue;
+            };
+            let (entry, used) = parsed.ok_or_else(|| malformed(top.new_id))?;
+            top.new_at += used;
             // Both sides are sorted: skip the old entries that sort before this one.
             let mut same_name = None;
-            while let Some(o) = olds.peek() {
-                let o = o.ok_or_else(|| malformed(old.unwrap_or(new)))?;
-                match tree_order(&o, &entry) {
-                    Ordering::Less => {
-                        olds.next();
+            if let Some(old_data) = &top.old {
+                while let Some(o) = next_entry(&old_data[top.old_at..]) {
+                    let (o, used) = o.ok_or_else(|| malformed(top.old_id.unwrap_or(top.new_id)))?;
+                    match tree_order(&o, &entry) {
+                        Ordering::Less => top.old_at += used,
+                        Ordering::Equal => {
+                            same_name = Some((o.mode, Oid::from_bytes(o.id)?));
+                            top.old_at += used;
+                            break;
+                        }
+                        Ordering::Greater => break,
                     }
-                    Ordering::Equal => {
-                        same_name = Some(o);
-                        olds.next();
-                        break;
-                    }
-                    Ordering::Greater => break,
                 }
             }
-            if same_name.is_some_and(|o| o.id == entry.id && o.mode == entry.mode) {
+            let id = Oid::from_bytes(entry.id)?;
+            if same_name == Some((entry.mode, id)) {
                 continue;
             }
-            path.truncate(base);
+            path.truncate(top.base);
             path.extend_from_slice(entry.name);
-            let id = Oid::from_bytes(entry.id)?;
             if entry.mode == MODE_TREE {
                 path.push(b'/');
+                if stack.len() > MAX_TREE_DEPTH {
+                    return Err(too_deep(new));
+                }
                 // Equal in tree order means the old entry is a folder too.
-                let old_id = same_name.map(|o| Oid::from_bytes(o.id)).transpose()?;
-                self.walk(old_id, id, path, visit)?;
+                let next = frame(same_name.map(|(_, o)| o), id, path.len())?;
+                stack.push(next);
             } else {
                 visit(path, entry.mode, id);
             }
         }
-        path.truncate(base);
         Ok(())
     }
 }
@@ -229,25 +354,25 @@ fn parse_hex(hex: &[u8]) -> Option<Oid> {
 }
 
 /// One record of a raw tree.
-#[derive(Clone, Copy)]
-pub(crate) struct Entry<'a> {
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<'a> {
     /// The file mode.
     pub mode: u32,
     /// The name.
-    pub(crate) name: &'a [u8],
+    pub name: &'a [u8],
     /// The object id's bytes.
-    pub(crate) id: &'a [u8],
+    pub id: &'a [u8],
 }
 
 /// The records of a raw tree: `MODE SP NAME NUL ID`, MODE in octal digits. Yields `None` (and
 /// stops) at a malformed record.
-pub(crate) struct Entries<'a> {
+pub struct Entries<'a> {
     data: &'a [u8],
 }
 
 impl<'a> Entries<'a> {
     /// The records of the raw tree `data`.
-    pub(crate) fn new(data: &'a [u8]) -> Entries<'a> {
+    pub fn new(data: &'a [u8]) -> Entries<'a> {
         Entries { data }
     }
 }
@@ -256,31 +381,9 @@ impl<'a> Iterator for Entries<'a> {
     type Item = Option<Entry<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.data.is_empty() {
-            return None;
-        }
-        let parsed = (|| {
-            let space = self.data.iter().position(|&b| b == b' ')?;
-            let mut mode = 0u32;
-            for &d in &self.data[..space] {
-                if !(b'0'..=b'7').contains(&d) {
-                    return None;
-                }
-                mode = mode * 8 + u32::from(d - b'0');
-            }
-            let rest = &self.data[space + 1..];
-            let nul = rest.iter().position(|&b| b == 0)?;
-            let id = rest.get(nul + 1..nul + 1 + ID_LEN)?;
-            let entry = Entry {
-                mode,
-                name: &rest[..nul],
-                id,
-            };
-            Some((entry, &rest[nul + 1 + ID_LEN..]))
-        })();
-        match parsed {
-            Some((entry, rest)) => {
-                self.data = rest;
+        match next_entry(self.data)? {
+            Some((entry, used)) => {
+                self.data = &self.data[used..];
                 Some(Some(entry))
             }
             None => {
@@ -291,8 +394,74 @@ impl<'a> Iterator for Entries<'a> {
     }
 }
 
+/// The first record of the raw tree `data` and its length in bytes: `None` at the end,
+/// `Some(None)` for a malformed record. A mode is at most 7 octal digits (git writes 5 or 6;
+/// longer would overflow git's own `unsigned int` arithmetic), so it cannot overflow.
+pub fn next_entry(data: &[u8]) -> Option<Option<(Entry<'_>, usize)>> {
+    if data.is_empty() {
+        return None;
+    }
+    Some((|| {
+        let space = data.iter().take(8).position(|&b| b == b' ')?;
+        if space == 0 {
+            return None;
+        }
+        let mut mode = 0u32;
+        for &d in &data[..space] {
+            if !(b'0'..=b'7').contains(&d) {
+                return None;
+            }
+            mode = mode * 8 + u32::from(d - b'0');
+        }
+        let rest = &data[space + 1..];
+        let nul = rest.iter().position(|&b| b == 0)?;
+        let id = rest.get(nul + 1..nul + 1 + ID_LEN)?;
+        let entry = Entry {
+            mode,
+            name: &rest[..nul],
+            id,
+        };
+        Some((entry, space + 1 + nul + 1 + ID_LEN))
+    })())
+}
+
+/// What the tree fuzz target and the replay test run on one input: the bytes up to the first
+/// `\xff\xff` are the old tree, the rest the new one; both are parsed record by record, and
+/// merged in git's tree order as [`Objects::added_or_modified`] merges them, one folder level.
+/// Returns the names the merge finds added or changed (or `None` for a malformed tree).
+pub fn fuzz_one(data: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let split = data.windows(2).position(|w| w == b"\xff\xff");
+    let (old, new) = match split {
+        Some(at) => (&data[..at], &data[at + 2..]),
+        None => (&[][..], data),
+    };
+    let olds: Vec<Entry<'_>> = Entries::new(old).collect::<Option<_>>()?;
+    let mut olds = olds.into_iter().peekable();
+    let mut changed = Vec::new();
+    for entry in Entries::new(new) {
+        let entry = entry?;
+        let mut same = None;
+        while let Some(o) = olds.peek() {
+            match tree_order(o, &entry) {
+                Ordering::Less => {
+                    olds.next();
+                }
+                Ordering::Equal => {
+                    same = olds.next();
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        if !same.is_some_and(|o| o.id == entry.id && o.mode == entry.mode) {
+            changed.push(entry.name.to_vec());
+        }
+    }
+    Some(changed)
+}
+
 /// git's `base_name_compare`: names compared as bytes, a folder's name as if it ended in `/`.
-fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
+pub fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
     let common = a.name.len().min(b.name.len());
     a.name[..common].cmp(&b.name[..common]).then_with(|| {
         let next = |e: &Entry<'_>| match e.name.get(common) {

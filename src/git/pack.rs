@@ -48,6 +48,8 @@ pub struct Packs {
 struct Pack {
     index: Mmap,
     data: Mmap,
+    /// The pack's length in bytes (an anonymous map may be longer).
+    len: usize,
     /// Number of objects.
     count: usize,
 }
@@ -86,6 +88,22 @@ impl Cache {
     }
 }
 
+/// The longest chain of deltas read (git writes chains of at most 4095, `pack.depth`'s
+/// maximum); a longer one is refused as corrupt, so a pack whose deltas loop cannot make the
+/// reader run forever.
+pub(crate) const MAX_DELTA_CHAIN: usize = 10_000;
+
+/// The most one byte of zlib input can inflate to (zlib's own bound is about 1032:1): an entry
+/// that claims more than this many times the bytes left in its pack cannot be real, and is
+/// refused before anything is allocated for it.
+const MAX_INFLATE_RATIO: usize = 1100;
+
+/// Bytes inflated per step: nothing is allocated ahead of what the stream actually gives.
+const INFLATE_STEP: usize = 1 << 16;
+
+/// What is wrong with an object that was found but could not be read.
+pub(crate) type Corrupt = String;
+
 impl Packs {
     /// The packs in `objects/pack/` of the object store `objects`; packs it cannot read are
     /// left out (their objects are then not found here).
@@ -101,6 +119,10 @@ impl Packs {
                 }
             }
         }
+        Packs::from_packs(packs)
+    }
+
+    fn from_packs(packs: Vec<Pack>) -> Packs {
         Packs {
             packs,
             cache: RefCell::default(),
@@ -108,10 +130,72 @@ impl Packs {
         }
     }
 
-    /// The type and content of the object `id`, if a pack holds it (and it reads correctly).
-    pub fn read(&self, id: Oid) -> Option<Built> {
-        let (pack, offset) = self.find(id.as_bytes())?;
-        self.read_at(pack, offset, 0)
+    /// A pack and its index given as bytes (for the fuzz targets and tests).
+    pub fn from_bytes(index: &[u8], data: &[u8]) -> Option<Packs> {
+        let map = |bytes: &[u8]| -> Option<Mmap> {
+            let mut m = memmap2::MmapMut::map_anon(bytes.len().max(1)).ok()?;
+            m[..bytes.len()].copy_from_slice(bytes);
+            m.make_read_only().ok()
+        };
+        let pack = Pack::new(map(index)?, map(data)?, data.len())?;
+        Some(Packs::from_packs(vec![pack]))
+    }
+
+    /// Checks what libgit2 trusts and would crash on (libgit2-sys 0.18.8+1.9.7 segfaults in
+    /// `git_packfile_unpack_header` on an index offset past the end of its pack): every
+    /// offset of every pack index lies inside its pack, before the trailer. git refuses such
+    /// a pack too ("offset beyond end of packfile").
+    pub fn check_offsets(&self) -> Result<(), Corrupt> {
+        for p in &self.packs {
+            let end = p.len.saturating_sub(ID_LEN);
+            for i in 0..p.count {
+                match p.offset(i) {
+                    Some(at) if (12..end).contains(&at) => {}
+                    Some(at) => {
+                        return Err(format!(
+                            "its index gives object {} the offset {at}, outside the pack's {} bytes",
+                            Oid::from_bytes(p.id(i)).map_or_else(|_| "?".into(), |o| o.to_string()),
+                            p.len
+                        ));
+                    }
+                    None => return Err("its index is truncated".into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The type and content of the object `id`: `Ok(None)` if no pack holds it, an error if
+    /// one does and it does not read correctly.
+    pub fn read(&self, id: Oid) -> Result<Option<Built>, Corrupt> {
+        match self.find(id.as_bytes()) {
+            Some((pack, offset)) => self.read_at(pack, offset).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The type and size of the object `id` without building it (a delta's size is in the
+    /// first bytes of the delta): `Ok(None)` if no pack holds it.
+    pub fn header(&self, id: Oid) -> Result<Option<(ObjectType, usize)>, Corrupt> {
+        let Some((pack, offset)) = self.find(id.as_bytes()) else {
+            return Ok(None);
+        };
+        let p = &self.packs[pack];
+        let (kind, size, _) = p.entry_header(offset).ok_or("a truncated entry header")?;
+        match kind {
+            1..=4 => Ok(Some((object_type(kind), size))),
+            6 | 7 => {
+                // The type is the base's: build it (rare: only for sizes of deltified blobs).
+                let (kind, data) = self.read_at(pack, offset)?;
+                Ok(Some((kind, data.len())))
+            }
+            k => Err(format!("an entry of the invalid type {k}")),
+        }
+    }
+
+    /// Whether a pack's index lists `id`.
+    pub fn contains(&self, id: Oid) -> bool {
+        self.find(id.as_bytes()).is_some()
     }
 
     fn find(&self, id: &[u8]) -> Option<(usize, usize)> {
@@ -121,37 +205,42 @@ impl Packs {
             .find_map(|(i, p)| p.find(id).map(|offset| (i, offset)))
     }
 
-    /// The object at `offset` in pack `pack`, its deltas applied. `depth` guards against a
-    /// corrupt pack whose deltas loop.
-    fn read_at(
-        &self,
-        pack: usize,
-        offset: usize,
-        depth: usize,
-    ) -> Option<(ObjectType, Rc<Vec<u8>>)> {
-        if depth > 10_000 {
-            return None;
-        }
+    /// The object at `offset` in pack `pack`, its deltas applied.
+    ///
+    /// Hostile packs are refused, never followed: an `OFS_DELTA` base must lie strictly before
+    /// its delta (as git writes it: the distance is never 0); a `REF_DELTA` base may lie after
+    /// (`index-pack --fix-thin` appends bases), so a base seen before in the same chain is
+    /// an error; a chain is at most [`MAX_DELTA_CHAIN`] long.
+    fn read_at(&self, pack: usize, offset: usize) -> Result<Built, Corrupt> {
         // Walk down the chain to a whole object or one already built, then apply the deltas
         // on the way back up, keeping each result.
-        let mut chain = Vec::new();
-        let mut at = offset;
+        let mut chain: Vec<(usize, usize, usize, usize)> = Vec::new();
+        let mut seen = crate::util::hash::FastSet::default();
+        let (mut pack, mut at) = (pack, offset);
         let (kind, mut data) = loop {
             if let Some(hit) = self.cache.borrow().get((pack, at)) {
                 break hit;
             }
+            if chain.len() > MAX_DELTA_CHAIN {
+                return Err(format!(
+                    "a delta chain longer than {MAX_DELTA_CHAIN} (a loop, or a corrupt pack)"
+                ));
+            }
+            if !seen.insert((pack, at)) {
+                return Err(format!("a delta chain that comes back to offset {at}"));
+            }
             let p = &self.packs[pack];
-            let (kind, size, body) = p.entry_header(at)?;
+            let (kind, size, body) = p
+                .entry_header(at)
+                .ok_or_else(|| format!("a truncated entry header at offset {at}"))?;
             match kind {
                 1..=4 => {
-                    let kind = match kind {
-                        1 => ObjectType::Commit,
-                        2 => ObjectType::Tree,
-                        3 => ObjectType::Blob,
-                        _ => ObjectType::Tag,
-                    };
-                    let data =
-                        Rc::new(inflate(&mut self.zlib.borrow_mut(), &p.data[body..], size)?);
+                    let kind = object_type(kind);
+                    let data = Rc::new(inflate(
+                        &mut self.zlib.borrow_mut(),
+                        p.data.get(body..p.len).unwrap_or_default(),
+                        size,
+                    )?);
                     // Kept only when it is the base of the chain being built.
                     if !chain.is_empty() {
                         self.cache.borrow_mut().put((pack, at), kind, data.clone());
@@ -159,38 +248,183 @@ impl Packs {
                     break (kind, data);
                 }
                 6 => {
-                    let (distance, delta) = ofs_delta_base(&p.data[body..])?;
-                    chain.push((at, body + delta, size));
-                    at = at.checked_sub(distance)?;
+                    let (distance, delta) = ofs_delta_base(
+                        p.data.get(body..p.len).unwrap_or_default(),
+                    )
+                    .ok_or_else(|| format!("a truncated delta base offset at offset {at}"))?;
+                    chain.push((pack, at, body + delta, size));
+                    at = at
+                        .checked_sub(distance)
+                        .filter(|&base| distance > 0 && base >= 12)
+                        .ok_or_else(|| {
+                            format!(
+                                "a delta at offset {at} whose base ({distance} bytes back) does \
+                                 not lie before it in the pack"
+                            )
+                        })?;
                 }
                 7 => {
-                    let base = p.data.get(body..body + ID_LEN)?;
-                    chain.push((at, body + ID_LEN, size));
-                    let (base_pack, base_at) = self.find(base)?;
-                    if base_pack != pack {
-                        let (kind, data) = self.read_at(base_pack, base_at, depth + 1)?;
-                        break (kind, data);
-                    }
-                    at = base_at;
+                    let base = p
+                        .data
+                        .get(body..body + ID_LEN)
+                        .filter(|_| body + ID_LEN <= p.len)
+                        .ok_or_else(|| format!("a truncated delta base id at offset {at}"))?;
+                    chain.push((pack, at, body + ID_LEN, size));
+                    let Some((base_pack, base_at)) = self.find(base) else {
+                        return Err(format!(
+                            "a delta at offset {at} whose base {} is not in any pack",
+                            Oid::from_bytes(base).map_or_else(|_| "?".into(), |o| o.to_string())
+                        ));
+                    };
+                    (pack, at) = (base_pack, base_at);
                 }
-                _ => return None,
+                k => return Err(format!("an entry of the invalid type {k} at offset {at}")),
             }
         };
-        while let Some((at, delta_at, size)) = chain.pop() {
+        while let Some((pack, at, delta_at, size)) = chain.pop() {
+            let p = &self.packs[pack];
             let delta = inflate(
                 &mut self.zlib.borrow_mut(),
-                &self.packs[pack].data[delta_at..],
+                p.data.get(delta_at..p.len).unwrap_or_default(),
                 size,
             )?;
-            data = Rc::new(apply_delta(&data, &delta)?);
+            data = Rc::new(
+                apply_delta(&data, &delta)
+                    .ok_or_else(|| format!("a delta at offset {at} that does not apply"))?,
+            );
             // Each link but the object asked for is the base of the next (git's delta base
             // cache keeps the same).
             if !chain.is_empty() {
                 self.cache.borrow_mut().put((pack, at), kind, data.clone());
             }
         }
-        Some((kind, data))
+        Ok((kind, data))
     }
+}
+
+/// What the object fuzz target and the replay test run on one input. The first byte says how
+/// many objects (at most 32) the pack index lists, the next two bytes per object their
+/// offsets (big-endian), the rest is the pack (its `PACK` header supplied when missing). Object
+/// `i` has the id `[i + 1; 20]`, so `REF_DELTA` entries can name each other. Every object is
+/// read and sized; the same bytes are also read as a loose object. Nothing may panic, hang or
+/// allocate without bound; errors are the expected answer.
+pub fn fuzz_one(data: &[u8]) {
+    let _ = parse_loose(data);
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
+    let n = usize::from(n % 33);
+    if rest.len() < 2 * n {
+        return;
+    }
+    let (offsets, body) = rest.split_at(2 * n);
+    let mut pack = Vec::with_capacity(body.len() + 32);
+    if !body.starts_with(b"PACK") {
+        pack.extend_from_slice(b"PACK\0\0\0\x02");
+        pack.extend_from_slice(&(n as u32).to_be_bytes());
+    }
+    pack.extend_from_slice(body);
+    pack.extend_from_slice(&[0; ID_LEN]);
+    let mut listed: Vec<([u8; ID_LEN], u32)> = (0..n)
+        .map(|i| {
+            let at = u16::from_be_bytes([offsets[2 * i], offsets[2 * i + 1]]);
+            ([i as u8 + 1; ID_LEN], u32::from(at))
+        })
+        .collect();
+    listed.sort();
+    let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+    for first in 0..256usize {
+        let below = listed
+            .iter()
+            .filter(|(id, _)| usize::from(id[0]) <= first)
+            .count();
+        idx.extend_from_slice(&(below as u32).to_be_bytes());
+    }
+    for (id, _) in &listed {
+        idx.extend_from_slice(id);
+    }
+    idx.extend(std::iter::repeat_n(0u8, 4 * n)); // CRCs
+    for (_, at) in &listed {
+        idx.extend_from_slice(&at.to_be_bytes());
+    }
+    idx.extend_from_slice(&[0; 2 * ID_LEN]);
+    let Some(packs) = Packs::from_bytes(&idx, &pack) else {
+        return;
+    };
+    let _ = packs.check_offsets();
+    for (id, _) in &listed {
+        let id = Oid::from_bytes(id).expect("20 bytes");
+        let _ = packs.read(id);
+        let _ = packs.header(id);
+    }
+}
+
+fn object_type(kind: u8) -> ObjectType {
+    match kind {
+        1 => ObjectType::Commit,
+        2 => ObjectType::Tree,
+        3 => ObjectType::Blob,
+        _ => ObjectType::Tag,
+    }
+}
+
+/// The type and content of the loose object `id` in the object store `objects`: `Ok(None)`
+/// when there is no such file. Read here rather than by libgit2, which (libgit2-sys
+/// 0.18.8+1.9.7) inflates a truncated loose object forever in `git_zstream_get_output`.
+pub(crate) fn read_loose(objects: &Path, id: Oid) -> Result<Option<Built>, Corrupt> {
+    let hex = id.to_string();
+    let path = objects.join(&hex[..2]).join(&hex[2..]);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("its loose file cannot be read: {e}")),
+    };
+    parse_loose(&bytes).map(|(kind, data)| Some((kind, Rc::new(data))))
+}
+
+/// A loose object's bytes (zlib of `TYPE SIZE\0CONTENT`), checked as git's
+/// `unpack_loose_header` and `unpack_loose_rest` check them: a known type, a size in decimal,
+/// exactly that many bytes, and nothing after the stream.
+pub fn parse_loose(bytes: &[u8]) -> Result<(ObjectType, Vec<u8>), Corrupt> {
+    let mut z = Decompress::new(true);
+    // The header: at most 32 bytes, as git reads it.
+    let mut header = Vec::with_capacity(64);
+    let _ = z.decompress_vec(bytes, &mut header, FlushDecompress::None);
+    let nul = header
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or("a loose object with no readable header")?;
+    let (head, rest) = header.split_at(nul);
+    let rest = rest[1..].to_vec();
+    let text = std::str::from_utf8(head).map_err(|_| "a loose object header that is not text")?;
+    let (kind, size) = text
+        .split_once(' ')
+        .ok_or("a loose object header without a size")?;
+    let kind = match kind {
+        "commit" => ObjectType::Commit,
+        "tree" => ObjectType::Tree,
+        "blob" => ObjectType::Blob,
+        "tag" => ObjectType::Tag,
+        other => return Err(format!("a loose object of the invalid type {other:?}")),
+    };
+    let size: usize = size
+        .parse()
+        .ok()
+        .filter(|_| size.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| format!("a loose object with the invalid size {size:?}"))?;
+    let room = bytes.len().saturating_mul(MAX_INFLATE_RATIO);
+    if size > room {
+        return Err(format!(
+            "a loose object that claims {size} bytes, more than its {} bytes can hold",
+            bytes.len()
+        ));
+    }
+    let mut out = rest;
+    if out.len() > size {
+        return Err("a loose object longer than its header says".into());
+    }
+    inflate_into(&mut z, bytes, size, &mut out)?;
+    Ok((kind, out))
 }
 
 impl Pack {
@@ -199,15 +433,31 @@ impl Pack {
         // renames them into place), so the mapped bytes do not change under us.
         let index = unsafe { Mmap::map(&File::open(index).ok()?) }.ok()?;
         let data = unsafe { Mmap::map(&File::open(data).ok()?) }.ok()?;
+        let len = data.len();
+        Pack::new(index, data, len)
+    }
+
+    fn new(index: Mmap, data: Mmap, len: usize) -> Option<Pack> {
         if index.get(..8)? != b"\xfftOc\0\0\0\x02" || data.get(..4)? != b"PACK" {
             return None;
         }
         let count = be32(&index, 8 + 255 * 4)? as usize;
         // Fan-out, ids, CRCs, offsets.
-        if index.len() < 8 + 256 * 4 + count * (ID_LEN + 8) {
+        if index.len() < count.checked_mul(ID_LEN + 8)?.checked_add(8 + 256 * 4)? {
             return None;
         }
-        Some(Pack { index, data, count })
+        Some(Pack {
+            index,
+            data,
+            len,
+            count,
+        })
+    }
+
+    /// The id of the object at `position` in the index.
+    fn id(&self, position: usize) -> &[u8] {
+        let at = IDS + position * ID_LEN;
+        &self.index[at..at + ID_LEN]
     }
 
     /// The offset of `id` in the pack, if the index lists it.
@@ -267,13 +517,17 @@ impl Pack {
     /// The type, the (inflated) size and where the body starts, of the entry at `at`.
     fn entry_header(&self, at: usize) -> Option<(u8, usize, usize)> {
         let mut i = at;
-        let mut byte = *self.data.get(i)?;
+        let data = self.data.get(..self.len)?;
+        let mut byte = *data.get(i)?;
         let kind = (byte >> 4) & 7;
         let mut size = (byte & 15) as usize;
         let mut shift = 4;
         while byte & 0x80 != 0 {
             i += 1;
-            byte = *self.data.get(i)?;
+            byte = *data.get(i)?;
+            if shift > 63 {
+                return None;
+            }
             size |= ((byte & 0x7f) as usize).checked_shl(shift)?;
             shift += 7;
         }
@@ -299,24 +553,65 @@ fn ofs_delta_base(bytes: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// Inflates the zlib stream at the start of `bytes`, which must give exactly `size` bytes.
-fn inflate(z: &mut Decompress, bytes: &[u8], size: usize) -> Option<Vec<u8>> {
-    // One byte more than expected, so that a stream longer than its header says shows.
-    let mut out = Vec::with_capacity(size + 1);
+fn inflate(z: &mut Decompress, bytes: &[u8], size: usize) -> Result<Vec<u8>, Corrupt> {
+    if size
+        > bytes
+            .len()
+            .saturating_mul(MAX_INFLATE_RATIO)
+            .saturating_add(64)
+    {
+        return Err(format!(
+            "an entry that claims {size} bytes, more than the {} bytes left in the pack can hold",
+            bytes.len()
+        ));
+    }
     z.reset(true);
+    let mut out = Vec::new();
+    inflate_into(z, bytes, size, &mut out)?;
+    Ok(out)
+}
+
+/// Continues the stream `z` over `bytes` into `out` until it ends, which must be at exactly
+/// `size` bytes; the output grows by at most [`INFLATE_STEP`] at a time, never to more than
+/// `size + 1`.
+fn inflate_into(
+    z: &mut Decompress,
+    bytes: &[u8],
+    size: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), Corrupt> {
     loop {
-        let before = out.len();
-        let input = bytes.get(z.total_in() as usize..)?;
-        match z
-            .decompress_vec(input, &mut out, FlushDecompress::Finish)
-            .ok()?
-        {
+        let before = (out.len(), z.total_in());
+        // One byte more than expected, so that a stream longer than its header says shows.
+        let room = (size + 1 - out.len().min(size + 1)).min(INFLATE_STEP);
+        if room == 0 {
+            return Err(format!(
+                "a zlib stream longer than the {size} bytes claimed"
+            ));
+        }
+        out.reserve_exact(room);
+        let input = bytes
+            .get(usize::try_from(z.total_in()).unwrap_or(usize::MAX)..)
+            .unwrap_or_default();
+        let status = z
+            .decompress_vec(input, out, FlushDecompress::Finish)
+            .map_err(|e| format!("a damaged zlib stream ({e})"))?;
+        match status {
             Status::StreamEnd => break,
-            // No progress: out of output room (too long) or input (truncated).
-            _ if out.len() == before => return None,
+            // No progress: the input ran out before the stream ended.
+            _ if (out.len(), z.total_in()) == before => {
+                return Err("a truncated zlib stream".into());
+            }
             _ => {}
         }
     }
-    (out.len() == size).then_some(out)
+    if out.len() != size {
+        return Err(format!(
+            "a zlib stream of {} bytes where {size} were claimed",
+            out.len()
+        ));
+    }
+    Ok(())
 }
 
 /// A delta's size varint (little-endian groups of 7 bits) and the rest of the delta.
@@ -340,8 +635,13 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
     if base_size != base.len() {
         return None;
     }
-    let mut out = Vec::with_capacity(size);
+    // The claimed size is not trusted with an allocation: the output grows as it is built,
+    // and is refused as soon as it passes the claim.
+    let mut out = Vec::with_capacity(size.min(base.len() + delta.len()));
     while let Some((&op, rest)) = ops.split_first() {
+        if out.len() > size {
+            return None;
+        }
         ops = rest;
         if op & 0x80 != 0 {
             let mut read = |bit: u8, shift: u32, value: &mut usize| -> Option<()> {

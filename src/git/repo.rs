@@ -12,8 +12,37 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Repository, RepositoryOpenFlags, Tree};
 
+use crate::git::diff::Objects;
 use crate::git::index::IndexFile;
 use crate::model::error::Error;
+
+/// Checks, before libgit2 reads anything, what libgit2 (libgit2-sys 0.18.8+1.9.7) would
+/// crash or hang on in every command: the pack indexes' offsets (a segfault in
+/// `git_packfile_unpack_header`), and `HEAD`'s commit and root tree, read by this crate's own
+/// bounded readers (a damaged loose tree makes libgit2 inflate forever). Objects below the root
+/// tree that the staged check later looks up through libgit2 are not covered here.
+fn check_objects(git: &Repository) -> Result<(), Error> {
+    let objects = Objects::new(git).map_err(Error::git("open the object database"))?;
+    objects.check_packs().map_err(|detail| Error::Unreadable {
+        what: "the packs".into(),
+        detail: format!("a pack is corrupt: {detail}"),
+    })?;
+    let Ok(head) = git.find_reference("HEAD") else {
+        return Ok(());
+    };
+    let Some(id) = head.resolve().ok().and_then(|r| r.target()) else {
+        return Ok(()); // unborn
+    };
+    let unreadable = |e: git2::Error| Error::Unreadable {
+        what: "HEAD".into(),
+        detail: e.message().to_string(),
+    };
+    if let Some(commit) = objects.peel_to_commit(id).map_err(unreadable)? {
+        let header = objects.commit(commit).map_err(unreadable)?;
+        objects.checked_tree(header.tree).map_err(unreadable)?;
+    }
+    Ok(())
+}
 
 /// An open repository, with the environment that decides which index is staged.
 pub struct Repo {
@@ -67,6 +96,7 @@ impl Repo {
         // git moves to the top of the working tree before it reads GIT_INDEX_FILE, so a
         // relative value is relative to the top, not to where the command started.
         let index_file = env("GIT_INDEX_FILE").map(|f| git.workdir().unwrap_or(cwd).join(f));
+        check_objects(&git)?;
         Ok(Repo { git, index_file })
     }
 
@@ -125,22 +155,20 @@ impl Repo {
         dir: &[u8],
         oid: git2::Oid,
     ) -> Result<Vec<(Vec<u8>, u32, git2::Oid)>, Error> {
-        let tree = self
-            .git
-            .find_tree(oid)
-            .map_err(Error::git("read a sparse directory's tree"))?;
+        // Through this crate's readers (an explicit stack, git's depth limit, bounded
+        // inflation), not libgit2's recursive tree walk.
+        let objects = Objects::new(&self.git).map_err(Error::git("open the object database"))?;
         let mut files = Vec::new();
-        tree.walk(git2::TreeWalkMode::PreOrder, |root, item| {
-            if item.kind() == Some(git2::ObjectType::Blob) {
-                let mut path = dir.to_vec();
-                path.push(b'/');
-                path.extend_from_slice(root.as_bytes());
-                path.extend_from_slice(item.name_bytes());
-                files.push((path, item.filemode() as u32, item.id()));
-            }
-            git2::TreeWalkResult::Ok
-        })
-        .map_err(Error::git("walk a sparse directory"))?;
+        objects
+            .added_or_modified(None, oid, &mut |path, mode, id| {
+                if mode != crate::git::index::MODE_GITLINK {
+                    let mut full = dir.to_vec();
+                    full.push(b'/');
+                    full.extend_from_slice(path);
+                    files.push((full, mode, id));
+                }
+            })
+            .map_err(Error::git("walk a sparse directory"))?;
         Ok(files)
     }
 

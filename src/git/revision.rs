@@ -16,6 +16,8 @@ use std::collections::HashSet;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 
+use crate::git::diff::Objects;
+
 pub use crate::model::error::RangeError;
 
 /// A revision as the user or the CI system named it.
@@ -145,7 +147,45 @@ fn kind_name(kind: Option<ObjectType>) -> String {
     })
 }
 
+/// The object a ref or full id `name` names, found without reading any object; `None` for
+/// other revision syntax (`HEAD~2`, `v1^{tree}`, an abbreviated id).
+fn direct_target(repo: &Repository, name: &str) -> Option<Oid> {
+    if name.len() == 40
+        && let Ok(id) = Oid::from_str(name)
+    {
+        return Some(id);
+    }
+    repo.resolve_reference_from_short_name(name)
+        .ok()?
+        .resolve()
+        .ok()?
+        .target()
+}
+
+/// Reads the object `id` (and, for a commit or a tag of one, the commit's header and root
+/// tree) with this crate's bounded readers, before libgit2 reads them: an unreadable object
+/// is named, never taken for an unknown revision, and never handed to libgit2, which crashes
+/// or hangs on some (libgit2-sys 0.18.8+1.9.7).
+fn check_readable(repo: &Repository, rev: Rev<'_>, id: Oid) -> Result<(), RangeError> {
+    let unreadable = |e: git2::Error| RangeError::Unreadable {
+        rev: rev.name.to_string(),
+        detail: e.message().to_string(),
+    };
+    let objects = Objects::new(repo).map_err(git("open the object database"))?;
+    if !objects.exists(id) {
+        return Ok(()); // unknown: libgit2 says so below
+    }
+    if let Some(commit) = objects.peel_to_commit(id).map_err(unreadable)? {
+        let header = objects.commit(commit).map_err(unreadable)?;
+        objects.checked_tree(header.tree).map_err(unreadable)?;
+    }
+    Ok(())
+}
+
 fn lookup<'r>(repo: &'r Repository, rev: Rev<'_>) -> Result<git2::Object<'r>, RangeError> {
+    if let Some(id) = direct_target(repo, rev.name) {
+        check_readable(repo, rev, id)?;
+    }
     // A CI system may hand over an all-zero id (no such commit): name it rather than guess.
     repo.revparse_single(rev.name).map_err(|e| match e.code() {
         ErrorCode::Ambiguous => RangeError::Ambiguous {
@@ -166,6 +206,7 @@ fn lookup<'r>(repo: &'r Repository, rev: Rev<'_>) -> Result<git2::Object<'r>, Ra
 /// against them: that is an error, never a root commit in disguise.
 pub(crate) fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, RangeError> {
     let boundary = shallow_boundary(repo);
+    check_range_readable(repo, range, &boundary)?;
     let mut walk = repo.revwalk().map_err(git("walk the range"))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(git("walk the range"))?;
@@ -189,6 +230,42 @@ pub(crate) fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, Rang
         out.push(id);
     }
     Ok(out)
+}
+
+/// Reads every commit the walk below will read (the base's ancestors, and the head's down to
+/// them) with this crate's bounded readers first: libgit2's revision walk would hang on a
+/// damaged loose commit (libgit2-sys 0.18.8+1.9.7), and report another as merely missing.
+fn check_range_readable(
+    repo: &Repository,
+    range: &Range,
+    boundary: &HashSet<Oid>,
+) -> Result<(), RangeError> {
+    let objects = Objects::new(repo).map_err(git("open the object database"))?;
+    let unreadable = |e: git2::Error| RangeError::Unreadable {
+        rev: range.spec.clone(),
+        detail: e.message().to_string(),
+    };
+    let mut hidden = HashSet::new();
+    for (tip, hide) in [(range.base, true), (range.head, false)] {
+        let mut stack = vec![tip];
+        let mut seen = HashSet::new();
+        while let Some(id) = stack.pop() {
+            if hidden.contains(&id) || !seen.insert(id) {
+                continue;
+            }
+            if !objects.exists(id) {
+                continue; // a shallow clone's cut: the walk below names it
+            }
+            let header = objects.commit(id).map_err(unreadable)?;
+            if !boundary.contains(&id) {
+                stack.extend(header.parents);
+            }
+        }
+        if hide {
+            hidden = seen;
+        }
+    }
+    Ok(())
 }
 
 /// The commits a shallow clone cut off from their parents (the `shallow` file).

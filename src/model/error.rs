@@ -144,6 +144,14 @@ pub enum Error {
         /// The revision as given.
         rev: String,
     },
+    /// An object or pack of the repository exists but cannot be read (corrupt, truncated,
+    /// hostile): no verdict is possible.
+    Unreadable {
+        /// What was being read, e.g. "the commit of HEAD".
+        what: String,
+        /// The object id and what is wrong with it.
+        detail: String,
+    },
 }
 
 impl Error {
@@ -276,6 +284,9 @@ impl fmt::Display for Error {
                 f,
                 "the repository has no commits yet, so there is no `{rev}` to judge"
             ),
+            Error::Unreadable { what, detail } => {
+                write!(f, "cannot read {what}: {detail}; nothing was judged")
+            }
         }
     }
 }
@@ -430,6 +441,13 @@ pub enum RangeError {
         /// libgit2's error.
         source: git2::Error,
     },
+    /// The revision names an object that exists but cannot be read.
+    Unreadable {
+        /// The revision as given.
+        rev: String,
+        /// The object id and what is wrong with it.
+        detail: String,
+    },
 }
 
 impl fmt::Display for RangeError {
@@ -496,6 +514,9 @@ impl fmt::Display for RangeError {
             ),
             RangeError::Git { action, source } => {
                 write!(f, "cannot {action}: {}", source.message())
+            }
+            RangeError::Unreadable { rev, detail } => {
+                write!(f, "`{rev}` exists but cannot be read: {detail}")
             }
         }
     }

@@ -38,8 +38,10 @@ pub(crate) mod cache_tree;
 mod resolve_undo;
 
 use std::fmt;
-use std::io::Read as _;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
 
 /// The mode of a gitlink (a submodule's commit).
 pub(crate) const MODE_GITLINK: u32 = 0o160000;
@@ -73,6 +75,16 @@ pub enum IndexError {
     /// Writing: the list of entries to remove is not sorted, or names an entry that does not
     /// exist.
     BadRemoval,
+    /// An entry's extended flags have bits git does not know (git: "unknown index entry
+    /// format").
+    UnknownFlags(u16),
+    /// The paths the entries expand to (v4 prefix compression) would exceed the cap.
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// Writing: the file written would not read back (an internal error; nothing was written).
+    Unreadable(String),
 }
 
 impl fmt::Display for IndexError {
@@ -97,6 +109,20 @@ impl fmt::Display for IndexError {
             ),
             IndexError::Sha256 => f.write_str("writing a SHA-256 index is not supported yet"),
             IndexError::BadRemoval => f.write_str("internal error: bad list of entries to remove"),
+            IndexError::UnknownFlags(flags) => write!(
+                f,
+                "an entry has extended flags 0x{flags:04x}, which git does not know (git: \
+                 \"unknown index entry format\")"
+            ),
+            IndexError::TooLarge { limit } => write!(
+                f,
+                "its paths expand to more than {limit} bytes (v4 prefix compression), more than \
+                 this tool reads from one index"
+            ),
+            IndexError::Unreadable(e) => write!(
+                f,
+                "internal error: the index written would not read back ({e}); nothing was written"
+            ),
         }
     }
 }
@@ -175,7 +201,7 @@ pub struct IndexFile {
     pub(crate) path: PathBuf,
     /// The format version (2, 3 or 4).
     pub version: u32,
-    data: Vec<u8>,
+    data: Bytes,
     paths: Vec<u8>,
     entries: Vec<Raw>,
     oid_len: usize,
@@ -189,11 +215,51 @@ pub struct IndexFile {
 /// Offset of the object id in an entry: ctime, mtime, dev, ino, mode, uid, gid, size.
 const STAT_LEN: usize = 40;
 
+/// git's `CE_NAMEMASK`: the low 12 bits of an entry's flags are its path length; this value
+/// means "4095 or longer: read to the NUL".
+const NAME_MASK: u16 = 0x0fff;
+
+/// git's `CE_EXTENDED_FLAGS >> 16`: the extended flags git knows (intent-to-add,
+/// skip-worktree). git dies on any other bit.
+const KNOWN_EXTENDED: u16 = 0x2000 | 0x4000;
+
+/// The least the paths of one index may expand to before it is refused (#15); see
+/// [`path_budget`].
+const MIN_PATH_BUDGET: usize = 64 << 20;
+
+/// How many times its own size an index's paths may expand to (v4 prefix compression). A
+/// real index holds at least 62 bytes of fixed data per entry and git's own paths are rarely
+/// longer than a few hundred bytes, so 8x is far above any index git writes for a real
+/// working tree, and far below what a hostile one (one 1 MB path repeated 3,000 times from a
+/// file of about 1 MB) would make this tool allocate.
+const MAX_EXPANSION: usize = 8;
+
+/// The most bytes of paths an index of `file_len` bytes may expand to.
+fn path_budget(file_len: usize) -> usize {
+    file_len.saturating_mul(MAX_EXPANSION).max(MIN_PATH_BUDGET)
+}
+
+/// An index file's bytes: mapped from the file, or owned (parsed from memory, or empty).
+enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(Mmap),
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
 impl IndexFile {
     /// Reads the index at `path`. A missing file is an empty index, as git treats it.
     /// `oid_len` is 20 for SHA-1 repositories and 32 for SHA-256 ones.
     pub fn read(path: &Path, oid_len: usize) -> Result<IndexFile, IndexError> {
-        let mut file = match std::fs::File::open(path) {
+        let file = match std::fs::File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut index = IndexFile::parse(Vec::new(), oid_len)?;
@@ -204,9 +270,21 @@ impl IndexFile {
         };
         let io = |e: std::io::Error| IndexError::Io(e.to_string());
         let meta = file.metadata().map_err(io)?;
-        let mut data = Vec::with_capacity(meta.len() as usize + 1);
-        file.read_to_end(&mut data).map_err(io)?;
-        let mut index = IndexFile::parse(data, oid_len)?;
+        if !meta.is_file() {
+            return Err(IndexError::Io("it is not a regular file".into()));
+        }
+        let data = if meta.len() == 0 {
+            Bytes::Owned(Vec::new())
+        } else {
+            // SAFETY: git never rewrites an index in place: it writes `index.lock` and renames
+            // it over the index, so the mapped inode keeps its bytes (git maps the index the
+            // same way). The parser takes the length from the mapping and bounds-checks every
+            // read against it, so a file shorter than its header claims is an error, not a
+            // read past the end; only a process that truncates this very inode while we read
+            // could fault us, which is equally true of git.
+            Bytes::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
+        };
+        let mut index = IndexFile::parse_bytes(data, oid_len)?;
         index.path = path.to_path_buf();
         index.mtime = {
             use std::os::unix::fs::MetadataExt as _;
@@ -216,11 +294,16 @@ impl IndexFile {
     }
 
     /// Parses the bytes of an index file (an empty slice is an empty index).
-    pub(crate) fn parse(data: Vec<u8>, oid_len: usize) -> Result<IndexFile, IndexError> {
+    pub fn parse(data: Vec<u8>, oid_len: usize) -> Result<IndexFile, IndexError> {
+        IndexFile::parse_bytes(Bytes::Owned(data), oid_len)
+    }
+
+    /// Parses an index as git's `do_read_index` and `create_from_disk` (read-cache.c) do.
+    fn parse_bytes(data: Bytes, oid_len: usize) -> Result<IndexFile, IndexError> {
         let mut index = IndexFile {
             path: PathBuf::new(),
             version: 2,
-            data: Vec::new(),
+            data: Bytes::Owned(Vec::new()),
             paths: Vec::new(),
             entries: Vec::new(),
             oid_len,
@@ -246,6 +329,7 @@ impl IndexFile {
         index.version = version;
         index.entries.reserve(count.min(data.len() / 62));
         index.paths.reserve(data.len() / 2);
+        let budget = path_budget(data.len());
         let mut previous: (usize, usize) = (0, 0);
         for _ in 0..count {
             let start = r.pos;
@@ -262,9 +346,17 @@ impl IndexFile {
                     return Err(IndexError::Corrupt("extended flags in a version 2 index"));
                 }
                 let extended = r.u16("an entry")?;
+                if extended & !KNOWN_EXTENDED != 0 {
+                    return Err(IndexError::UnknownFlags(extended));
+                }
                 intent_to_add = extended & 0x2000 != 0;
                 skip_worktree = extended & 0x4000 != 0;
             }
+            // git: the path length is the flags' low 12 bits; only NAME_MASK means "longer,
+            // read to the NUL". A shorter length is believed even when a NUL does not follow:
+            // git then reads that many bytes (and, in v2/v3, sizes the entry from them), so
+            // that is the path git commits, and the one to judge.
+            let name_len = flags & NAME_MASK;
             let path_start = index.paths.len();
             if version == 4 {
                 let strip = r.varint()?;
@@ -275,18 +367,45 @@ impl IndexFile {
                     ));
                 }
                 let keep = prev_len - strip;
+                let suffix = if name_len == NAME_MASK {
+                    r.until_nul()?
+                } else {
+                    let len = usize::from(name_len);
+                    // git copies `len + 1 - keep` bytes of the suffix; a length shorter than
+                    // the prefix it shares makes git copy a wrapped-around size (a crash).
+                    let n = len.checked_sub(keep).ok_or(IndexError::Corrupt(
+                        "a path length shorter than the prefix it shares",
+                    ))?;
+                    let suffix = r.take(n, "a path")?;
+                    r.take(1, "a path")?; // git skips the byte after the path unseen
+                    suffix
+                };
+                if index.paths.len() + keep + suffix.len() > budget {
+                    return Err(IndexError::TooLarge { limit: budget });
+                }
                 index
                     .paths
                     .extend_from_within(prev_start..prev_start + keep);
-                let suffix = r.until_nul()?;
                 index.paths.extend_from_slice(suffix);
             } else {
-                let name = r.until_nul()?;
+                let name = if name_len == NAME_MASK {
+                    r.until_nul()?
+                } else {
+                    let name = r.take(usize::from(name_len), "a path")?;
+                    r.take(1, "a path")?;
+                    name
+                };
                 index.paths.extend_from_slice(name);
-                // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
-                let len = r.pos - start;
-                let padded = (len + 7) & !7;
-                r.take(padded - len, "an entry's padding")?;
+                // git's `ondisk_ce_size`: the entry is padded with 1 to 8 NULs to a multiple of
+                // 8 bytes, counted from the path's length (git does not look at the padding).
+                let name_at = STAT_LEN + oid_len + if flags & 0x4000 != 0 { 4 } else { 2 };
+                let padded = (name_at + name.len() + 8) & !7;
+                r.pos = start;
+                r.take(padded, "an entry's padding")?;
+            }
+            if index.paths[path_start..].contains(&0) {
+                // git would keep the NUL in the path and then misread it everywhere.
+                return Err(IndexError::Corrupt("a path with a NUL byte in it"));
             }
             let path_len = index.paths.len() - path_start;
             previous = (path_start, path_len);
@@ -447,6 +566,23 @@ impl IndexFile {
         }
 
         let kept = self.len() - removed.len();
+        let out = self.write_without(removed, options, kept);
+        // Never hand back a file git could not read: read it back as git would.
+        let written = IndexFile::parse(out, self.oid_len)
+            .map_err(|e| IndexError::Unreadable(e.to_string()))?;
+        if written.len() != kept {
+            return Err(IndexError::Unreadable(format!(
+                "{} entries instead of {kept}",
+                written.len()
+            )));
+        }
+        match written.data {
+            Bytes::Owned(out) => Ok(out),
+            Bytes::Mapped(_) => unreachable!("parsed from memory"),
+        }
+    }
+
+    fn write_without(&self, removed: &[usize], options: &WriteOptions, kept: usize) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data.len());
         out.extend_from_slice(b"DIRC");
         let version = match self.version {
@@ -499,7 +635,7 @@ impl IndexFile {
             let digest = sha1_smol::Sha1::from(&out).digest().bytes();
             out.extend_from_slice(&digest);
         }
-        Ok(out)
+        out
     }
 
     fn path(&self, i: usize) -> &[u8] {
@@ -565,6 +701,33 @@ impl IndexFile {
             put(b"sdir", payload(ext));
         }
     }
+}
+
+/// What the index fuzz target and the replay test run on one input: parse it; if it parses,
+/// touch every entry and its stat data, then write it back without nothing, without its first
+/// entry, and without all of it, each of which must read back (the writer refuses to hand out
+/// a file that does not, so an error there is a finding: it is returned as `Err`).
+pub fn fuzz_one(data: &[u8]) -> Result<(), String> {
+    let Ok(index) = IndexFile::parse(data.to_vec(), 20) else {
+        return Ok(());
+    };
+    for (i, e) in index.iter().enumerate() {
+        std::hint::black_box((e.path, e.oid, e.is_sparse_dir(), index.stat(i)));
+    }
+    let _ = index.racy_entries();
+    let removals: [Vec<usize>; 3] = [
+        Vec::new(),
+        (0..index.len().min(1)).collect(),
+        (0..index.len()).collect(),
+    ];
+    for removed in removals {
+        match index.without(&removed, &WriteOptions::default()) {
+            Ok(_) | Err(IndexError::RequiredExtension(_)) => {}
+            Err(e @ IndexError::Unreadable(_)) => return Err(e.to_string()),
+            Err(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// git's `encode_varint`, the offset encoding of v4 path prefixes (inverse of
@@ -863,6 +1026,75 @@ mod tests {
         );
         let sha256 = IndexFile::parse(Vec::new(), 32).unwrap();
         assert_eq!(sha256.without(&[], &none).err(), Some(IndexError::Sha256));
+    }
+
+    /// One v2/v3 entry whose flags say `len` and whose name bytes are `name` (NUL-padded as
+    /// git pads a name of that many bytes), with `extended` flags when not 0.
+    fn one_entry(version: u32, name: &[u8], len: u16, extended: u16) -> Vec<u8> {
+        let mut d = b"DIRC".to_vec();
+        d.extend_from_slice(&version.to_be_bytes());
+        d.extend_from_slice(&1u32.to_be_bytes());
+        d.extend_from_slice(&[0; 24]);
+        d.extend_from_slice(&0o100644u32.to_be_bytes());
+        d.extend_from_slice(&[0; 12]);
+        d.extend_from_slice(&[7; 20]);
+        let flags = len | if extended != 0 { 0x4000 } else { 0 };
+        d.extend_from_slice(&flags.to_be_bytes());
+        if extended != 0 {
+            d.extend_from_slice(&extended.to_be_bytes());
+        }
+        d.extend_from_slice(name);
+        let len = d.len() - 12;
+        d.resize(12 + ((len + 8) & !7), 0);
+        d.extend_from_slice(&[0; 20]);
+        d
+    }
+
+    #[test]
+    fn the_path_length_is_the_flags_as_in_read_cache() {
+        // git: 12 bits of length, believed; the bytes after it are not looked at.
+        let index = IndexFile::parse(one_entry(2, b"a.pycX", 5, 0), 20).unwrap();
+        assert_eq!(paths(&index), [b"a.pyc"]);
+        // Only 0xFFF means "read to the NUL".
+        let long = vec![b'x'; 5000];
+        let index = IndexFile::parse(one_entry(2, &long, 0xfff, 0), 20).unwrap();
+        assert_eq!(paths(&index), [&long[..]]);
+        // A length past the file, or over a NUL, is refused.
+        assert!(IndexFile::parse(one_entry(2, b"a", 200, 0), 20).is_err());
+        assert_eq!(
+            IndexFile::parse(one_entry(2, b"a\0b", 3, 0), 20).err(),
+            Some(IndexError::Corrupt("a path with a NUL byte in it"))
+        );
+    }
+
+    #[test]
+    fn unknown_extended_flags_are_refused_as_git_dies_on_them() {
+        assert!(IndexFile::parse(one_entry(3, b"a.py", 4, 0x2000), 20).is_ok());
+        assert!(IndexFile::parse(one_entry(3, b"a.py", 4, 0x4000), 20).is_ok());
+        for bad in [0x0001, 0x8000, 0x1000, 0x2001] {
+            assert_eq!(
+                IndexFile::parse(one_entry(3, b"a.py", 4, bad), 20).err(),
+                Some(IndexError::UnknownFlags(bad))
+            );
+        }
+    }
+
+    #[test]
+    fn v4_lengths_shorter_than_the_shared_prefix_and_huge_expansions_are_refused() {
+        let entries: [(&[u8], u8, u16); 2] = [(b"abcdef", 0, 0), (b"abcdefg", 0, 0)];
+        let mut data = build(4, &entries, &[]);
+        // The second entry's flags (after 12 + 62 + 1 + 7 bytes of the first): say 3.
+        let at = 12 + 62 + 1 + 7 + 60;
+        assert_eq!(&data[at..at + 2], &[0, 7]);
+        data[at + 1] = 3;
+        assert_eq!(
+            IndexFile::parse(data, 20).err(),
+            Some(IndexError::Corrupt(
+                "a path length shorter than the prefix it shares"
+            ))
+        );
+        assert_eq!(path_budget(1 << 20), MIN_PATH_BUDGET);
+        assert_eq!(path_budget(100 << 20), 800 << 20);
     }
 
     #[test]
