@@ -130,3 +130,113 @@ fn purge_raced_by_a_symlink_swap_never_deletes_outside() {
     assert!(swaps.load(Ordering::Relaxed) > 0);
     eprintln!("outcomes (exit 0, -, 2): {outcomes:?}");
 }
+
+/// Runs `pycache-policy ARGS` in `repo`, killed after `limit`: a hang fails the test (with
+/// exit code -1) instead of hanging it. Returns the run and how long it took.
+fn run_bounded(repo: &TestRepo, args: &[&str], limit: Duration) -> (common::Run, Duration) {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let start = Instant::now();
+    let mut child = common::hermetic(common::bin())
+        .args(args)
+        .current_dir(repo.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            pipe.read_to_end(&mut out).unwrap();
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = start.elapsed();
+    let mut run = common::Run {
+        code: status.and_then(|s| s.code()).unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    if status.is_none() {
+        run.stderr.push_str(&format!("\n(killed after {limit:?})"));
+    }
+    (run, took)
+}
+
+/// A repository with a forbidden cache staged, so the built-in defaults would fail the check
+/// with exit 1: an exit 2 shows the policy file was not silently replaced by them.
+fn repo_with_staged_cache() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.stage("pkg/m.py", b"X = 1\n");
+    repo.stage("pkg/__pycache__/m.cpython-312.pyc", PYC);
+    repo
+}
+
+/// Issue 14 #3: a policy file that is a dangling symbolic link, a folder or a FIFO is an error
+/// naming it (exit 2), never the built-in defaults judging in its place; pyproject.toml too.
+#[test]
+fn a_policy_file_that_is_not_a_file_is_an_error() {
+    type Make = fn(&Path);
+    let cases: [(&str, Make, &str); 5] = [
+        (
+            "pycache-policy.toml",
+            |p| std::os::unix::fs::symlink("gone.toml", p).unwrap(),
+            "it is a symbolic link to `gone.toml` that leads nowhere (a dangling link)",
+        ),
+        (
+            "pycache-policy.toml",
+            |p| std::fs::create_dir(p).unwrap(),
+            "it is a folder, not a regular file",
+        ),
+        (
+            "pycache-policy.toml",
+            |p| {
+                rustix::fs::mkfifoat(rustix::fs::CWD, p, rustix::fs::Mode::from_raw_mode(0o600))
+                    .unwrap()
+            },
+            "it is a FIFO (named pipe), not a regular file",
+        ),
+        (
+            "pyproject.toml",
+            |p| std::fs::create_dir(p).unwrap(),
+            "it is a folder, not a regular file",
+        ),
+        (
+            "pyproject.toml",
+            |p| std::os::unix::fs::symlink("/nonexistent/pyproject.toml", p).unwrap(),
+            "a symbolic link to `/nonexistent/pyproject.toml` that leads nowhere",
+        ),
+    ];
+    for (name, make, why) in cases {
+        let repo = repo_with_staged_cache();
+        let file = repo.path().join(name);
+        make(&file);
+        let (run, _) = run_bounded(&repo, &["check"], Duration::from_secs(20));
+        assert_eq!(run.code, 2, "{name}: {why}\n{run:?}");
+        let want = format!("{}: cannot read the policy file: ", file.display());
+        assert!(
+            run.stderr.contains(&want) && run.stderr.contains(why),
+            "{name}: want `{want}{why}` in\n{}",
+            run.stderr
+        );
+    }
+    // A symbolic link to a regular policy file is read.
+    let repo = repo_with_staged_cache();
+    repo.write("policies/p.toml", b"[caches]\nforbid = [\"*.nothing\"]\n");
+    std::os::unix::fs::symlink("policies/p.toml", repo.path().join("pycache-policy.toml")).unwrap();
+    repo.run(&["check"]).expect(0);
+}
