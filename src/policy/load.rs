@@ -168,13 +168,11 @@ impl Policy {
             return Ok(Policy::defaults());
         };
         let file = root.join(POLICY_FILE);
-        if file.is_file() {
-            let text = read(&file)?;
+        if let Some(text) = read_discovered(&file)? {
             return Policy::from_toml(&text, Origin::File(file));
         }
         let pyproject = root.join("pyproject.toml");
-        if pyproject.is_file() {
-            let text = read(&pyproject)?;
+        if let Some(text) = read_discovered(&pyproject)? {
             return Policy::from_pyproject(&text, pyproject);
         }
         Ok(Policy::defaults())
@@ -213,15 +211,48 @@ impl Policy {
     }
 }
 
-fn read(path: &Path) -> Result<String, PolicyError> {
-    let bytes = std::fs::read(path).map_err(|e| PolicyError {
+/// A problem with the whole file at `path`.
+fn unreadable(path: &Path, message: String) -> PolicyError {
+    PolicyError {
         origin: Origin::File(path.to_path_buf()),
         problems: vec![Problem {
             line: 0,
             column: 0,
-            message: format!("cannot read the policy file: {e}"),
+            message,
         }],
-    })?;
+    }
+}
+
+/// The text of a policy file found by name in the working tree, or `None` when there is none.
+/// Anything there that is not a readable regular file (a folder, a dangling symbolic link, a
+/// FIFO) is an error naming it: the built-in defaults never judge in place of a policy that
+/// could not be read. A symbolic link to a regular file is read.
+fn read_discovered(path: &Path) -> Result<Option<String>, PolicyError> {
+    let cannot = |why: String| unreadable(path, format!("cannot read the policy file: {why}"));
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e.to_string())),
+        Ok(m) if m.file_type().is_symlink() && std::fs::metadata(path).is_err() => {
+            let target = std::fs::read_link(path)
+                .map(|t| format!(" to `{}`", t.display()))
+                .unwrap_or_default();
+            return Err(cannot(format!(
+                "it is a symbolic link{target} that leads nowhere (a dangling link)"
+            )));
+        }
+        Ok(_) => {}
+    }
+    let bytes = crate::util::fs::read_regular(path, true).map_err(|e| cannot(e.to_string()))?;
+    decode(path, bytes).map(Some)
+}
+
+fn read(path: &Path) -> Result<String, PolicyError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| unreadable(path, format!("cannot read the policy file: {e}")))?;
+    decode(path, bytes)
+}
+
+fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, PolicyError> {
     String::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col_of(
             &String::from_utf8_lossy(e.as_bytes()),

@@ -96,9 +96,97 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<(
         .map_err(|(_, e)| e)
 }
 
+/// Reads a file that must be a regular file, without ever blocking on one that is not: it is
+/// opened with `O_NONBLOCK` (a FIFO then opens at once instead of waiting for a writer) and,
+/// unless `follow`, `O_NOFOLLOW`; then `fstat` decides, on the file actually opened. Anything
+/// but a regular file is an [`io::ErrorKind::InvalidInput`] error whose message says what it is
+/// (see [`what_is`]).
+pub(crate) fn read_regular(path: &Path, follow: bool) -> io::Result<Vec<u8>> {
+    use rustix::fs::OFlags;
+    let mut flags = OFlags::NONBLOCK | OFlags::CLOEXEC;
+    if !follow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let mut file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+    {
+        Ok(file) => file,
+        // O_NOFOLLOW on a symbolic link.
+        Err(e) if !follow && e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err(not_regular("a symbolic link"));
+        }
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(what_is(meta.file_type())));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(1 << 20) as usize);
+    io::Read::read_to_end(&mut file, &mut bytes)?;
+    Ok(bytes)
+}
+
+fn not_regular(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {what}, not a regular file"),
+    )
+}
+
+/// What a file of this type is, for messages: "a folder", "a FIFO (named pipe)", ...
+pub(crate) fn what_is(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_dir() {
+        "a folder"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_regular_refuses_what_is_not_a_file_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let e = read_regular(&fifo, true).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(
+            e.to_string(),
+            "it is a FIFO (named pipe), not a regular file"
+        );
+        let e = read_regular(dir.path(), true).unwrap_err();
+        assert_eq!(e.to_string(), "it is a folder, not a regular file");
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert_eq!(read_regular(&link, true).unwrap(), b"x");
+        let e = read_regular(&link, false).unwrap_err();
+        assert_eq!(e.to_string(), "it is a symbolic link, not a regular file");
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary() {

@@ -1,0 +1,242 @@
+//! Hostile file systems and policies: races, links, special files and inputs sized to find
+//! quadratic code. Each test builds the input, runs the real binary and checks the exit code,
+//! the message and that nothing outside the repository changed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::TestRepo;
+
+const PYC: &[u8] = b"\xcb\r\r\n\0\0\0\0fake bytecode";
+const SENTINEL: &[u8] = b"outside the repository: never delete me\n";
+
+/// `dir/__pycache__/m{i}.cpython-312.pyc` and `dir/m{i}.py` for `i < n`, with `pyc` as content.
+fn write_modules(dir: &Path, n: usize, pyc: &[u8]) {
+    std::fs::create_dir_all(dir.join("__pycache__")).unwrap();
+    for i in 0..n {
+        std::fs::write(dir.join(format!("m{i}.py")), b"X = 1\n").unwrap();
+        std::fs::write(dir.join(format!("__pycache__/m{i}.cpython-312.pyc")), pyc).unwrap();
+    }
+}
+
+/// Every file below `dir` with its content, sorted.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let t = entry.file_type().unwrap();
+            if t.is_dir() {
+                stack.push(entry.path());
+            } else if t.is_symlink() {
+                let target = std::fs::read_link(entry.path()).unwrap();
+                out.push((entry.path(), target.into_os_string().into_encoded_bytes()));
+            } else {
+                out.push((entry.path(), std::fs::read(entry.path()).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Fails naming what differs between two snapshots.
+#[track_caller]
+fn assert_unchanged(before: &[(PathBuf, Vec<u8>)], after: &[(PathBuf, Vec<u8>)], what: &str) {
+    let gone: Vec<_> = before
+        .iter()
+        .filter(|f| !after.contains(f))
+        .map(|f| f.0.display().to_string())
+        .collect();
+    let new: Vec<_> = after
+        .iter()
+        .filter(|f| !before.contains(f))
+        .map(|f| f.0.display().to_string())
+        .collect();
+    assert!(
+        gone.is_empty() && new.is_empty(),
+        "{what}\nremoved or changed: {gone:?}\nadded: {new:?}"
+    );
+}
+
+/// Exchanges two names atomically (`renameat2(RENAME_EXCHANGE)`).
+fn exchange(a: &Path, b: &Path) -> rustix::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)
+}
+
+/// Issue 14 #1: a process swapping a folder of the repository with a symbolic link to a folder
+/// outside, over and over while `purge` runs, must never make it delete outside the repository.
+/// The folder outside holds files at exactly the paths `purge` plans to remove.
+#[test]
+fn purge_raced_by_a_symlink_swap_never_deletes_outside() {
+    const FILES: usize = 40;
+    let rounds: usize = 60;
+    let repo = TestRepo::new();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("pkg");
+    write_modules(&target, FILES, SENTINEL);
+    let before = snapshot(outside.path());
+    let pkg = repo.path().join("pkg");
+    let link = repo.path().join("swap");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+
+    let swaps = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut outcomes = [0usize; 3];
+    for round in 0..rounds {
+        if Instant::now() > deadline {
+            break;
+        }
+        // The real folder back in place (between rounds nothing swaps), with its caches.
+        if std::fs::symlink_metadata(&pkg).is_ok_and(|m| m.file_type().is_symlink()) {
+            exchange(&pkg, &link).unwrap();
+        }
+        write_modules(&pkg, FILES, PYC);
+        let stop = Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let (stop, swaps) = (Arc::clone(&stop), Arc::clone(&swaps));
+            let (pkg, link) = (pkg.clone(), link.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    exchange(&pkg, &link).unwrap();
+                    swaps.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        let run = repo.run(&["purge", "--orphans"]);
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert_unchanged(
+            &before,
+            &snapshot(outside.path()),
+            &format!(
+                "round {round}: purge changed files outside the repository\n{}{}",
+                run.stdout, run.stderr
+            ),
+        );
+        // Exit 0, or 2 when a folder it planned in was swapped away (and then it says so).
+        assert!(matches!(run.code, 0 | 2), "{run:?}");
+        if run.code == 2 {
+            assert!(run.stdout.contains("could not remove"), "{run:?}");
+        }
+        outcomes[run.code.min(2) as usize] += 1;
+    }
+    assert!(swaps.load(Ordering::Relaxed) > 0);
+    eprintln!("outcomes (exit 0, -, 2): {outcomes:?}");
+}
+
+/// Runs `pycache-policy ARGS` in `repo`, killed after `limit`: a hang fails the test (with
+/// exit code -1) instead of hanging it. Returns the run and how long it took.
+fn run_bounded(repo: &TestRepo, args: &[&str], limit: Duration) -> (common::Run, Duration) {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let start = Instant::now();
+    let mut child = common::hermetic(common::bin())
+        .args(args)
+        .current_dir(repo.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            pipe.read_to_end(&mut out).unwrap();
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = start.elapsed();
+    let mut run = common::Run {
+        code: status.and_then(|s| s.code()).unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    if status.is_none() {
+        run.stderr.push_str(&format!("\n(killed after {limit:?})"));
+    }
+    (run, took)
+}
+
+/// A repository with a forbidden cache staged, so the built-in defaults would fail the check
+/// with exit 1: an exit 2 shows the policy file was not silently replaced by them.
+fn repo_with_staged_cache() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.stage("pkg/m.py", b"X = 1\n");
+    repo.stage("pkg/__pycache__/m.cpython-312.pyc", PYC);
+    repo
+}
+
+/// Issue 14 #3: a policy file that is a dangling symbolic link, a folder or a FIFO is an error
+/// naming it (exit 2), never the built-in defaults judging in its place; pyproject.toml too.
+#[test]
+fn a_policy_file_that_is_not_a_file_is_an_error() {
+    type Make = fn(&Path);
+    let cases: [(&str, Make, &str); 5] = [
+        (
+            "pycache-policy.toml",
+            |p| std::os::unix::fs::symlink("gone.toml", p).unwrap(),
+            "it is a symbolic link to `gone.toml` that leads nowhere (a dangling link)",
+        ),
+        (
+            "pycache-policy.toml",
+            |p| std::fs::create_dir(p).unwrap(),
+            "it is a folder, not a regular file",
+        ),
+        (
+            "pycache-policy.toml",
+            |p| {
+                rustix::fs::mkfifoat(rustix::fs::CWD, p, rustix::fs::Mode::from_raw_mode(0o600))
+                    .unwrap()
+            },
+            "it is a FIFO (named pipe), not a regular file",
+        ),
+        (
+            "pyproject.toml",
+            |p| std::fs::create_dir(p).unwrap(),
+            "it is a folder, not a regular file",
+        ),
+        (
+            "pyproject.toml",
+            |p| std::os::unix::fs::symlink("/nonexistent/pyproject.toml", p).unwrap(),
+            "a symbolic link to `/nonexistent/pyproject.toml` that leads nowhere",
+        ),
+    ];
+    for (name, make, why) in cases {
+        let repo = repo_with_staged_cache();
+        let file = repo.path().join(name);
+        make(&file);
+        let (run, _) = run_bounded(&repo, &["check"], Duration::from_secs(20));
+        assert_eq!(run.code, 2, "{name}: {why}\n{run:?}");
+        let want = format!("{}: cannot read the policy file: ", file.display());
+        assert!(
+            run.stderr.contains(&want) && run.stderr.contains(why),
+            "{name}: want `{want}{why}` in\n{}",
+            run.stderr
+        );
+    }
+    // A symbolic link to a regular policy file is read.
+    let repo = repo_with_staged_cache();
+    repo.write("policies/p.toml", b"[caches]\nforbid = [\"*.nothing\"]\n");
+    std::os::unix::fs::symlink("policies/p.toml", repo.path().join("pycache-policy.toml")).unwrap();
+    repo.run(&["check"]).expect(0);
+}
