@@ -227,7 +227,7 @@ fn unreadable(path: &Path, message: String) -> PolicyError {
 /// Anything there that is not a readable regular file (a folder, a dangling symbolic link, a
 /// FIFO) is an error naming it: the built-in defaults never judge in place of a policy that
 /// could not be read. A symbolic link to a regular file is read.
-fn read_discovered(path: &Path) -> Result<Option<String>, PolicyError> {
+pub(crate) fn read_discovered(path: &Path) -> Result<Option<String>, PolicyError> {
     let cannot = |why: String| unreadable(path, format!("cannot read the policy file: {why}"));
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -120,9 +120,9 @@ pub fn from_index(repo: &Repo, index: &IndexFile) -> Result<StagedPolicy, Error>
             });
         }
         let path = workdir.join(name);
-        if path.is_file() {
-            let bytes = std::fs::read(&path).map_err(Error::io("read the policy file", &path))?;
-            let policy = parse(&bytes, origin(PathBuf::from(name)))?;
+        // Anything there but a regular file (a folder, a dangling link, a FIFO) is an error.
+        if let Some(text) = crate::policy::load::read_discovered(&path)? {
+            let policy = parse(text.as_bytes(), origin(PathBuf::from(name)))?;
             if policy.origin == Origin::Defaults {
                 continue;
             }
