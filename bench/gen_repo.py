@@ -12,6 +12,10 @@ Subcommands:
          __pycache__/ folders next to .py files (for later untrack/purge
          benchmarks).
 
+  kept   not a stream: writes PYCS Python sources into a folder on disk, at a given
+         version, and compiles each into __pycache__/ as a checked-hash pyc with
+         this Python's py_compile (for the kept-folder benchmarks).
+
   history  a long history on main (COMMITS commits: small changes, caches
          added and deleted now and then, side branches merged in) and a
          pull request branch `pr` of 10 commits forked from main~5 (for the
@@ -25,6 +29,8 @@ import sys
 # Fixed identity and date: repositories are byte-for-byte reproducible.
 IDENT = "Bench <bench@example.invalid>"
 EPOCH = 1700000000
+# Interpreter tags for tracked caches, in the order they are used (see cmd_tree).
+CACHE_TAGS = ["cpython-311", "cpython-312", "cpython-310", "cpython-39", "cpython-313"]
 
 
 class Stream:
@@ -128,14 +134,20 @@ def cmd_tree(args, st: Stream):
             n += 1
 
     if args.caches:
-        if args.caches > len(py_files):
-            sys.exit(f"gen_repo.py: --caches {args.caches} > {len(py_files)} .py files")
-        step = len(py_files) / args.caches
+        # Up to one cache per .py file and interpreter tag: more caches than .py files means
+        # several Pythons wrote caches beside the same sources (as on a shared machine).
+        rounds = -(-args.caches // len(py_files)) if py_files else 0
+        if rounds > len(CACHE_TAGS):
+            sys.exit(f"gen_repo.py: --caches {args.caches} > {len(CACHE_TAGS)} x "
+                     f"{len(py_files)} .py files")
+        per_round = -(-args.caches // rounds)
+        step = len(py_files) / per_round
         for i in range(args.caches):
-            src = py_files[int(i * step)]
+            tag = CACHE_TAGS[i // per_round]
+            src = py_files[int((i % per_round) * step)]
             d, _, base_name = src.rpartition("/")
             stem = base_name[:-3]
-            path = f"{d}/__pycache__/{stem}.cpython-311.pyc"
+            path = f"{d}/__pycache__/{stem}.{tag}.pyc"
             # Not a real .pyc; only the path matters to the tool under test.
             st.line(f"M 100644 inline {path}")
             st.data(b"\xa7\r\r\n" + b"\0" * 12 + src.encode())
@@ -252,6 +264,33 @@ def cmd_history(args, st: Stream):
     st.flush()
 
 
+def lesson(i: int, version: int) -> str:
+    """A small Python module, different for every (i, version)."""
+    return (
+        f'"""Lesson {i} (generated, version {version})."""\n\n'
+        f"import math\n\nSTEP = {i}\nVERSION = {version}\n\n\n"
+        f"def area(r):\n    \"\"\"Area of a circle of radius r.\"\"\"\n"
+        f"    return math.pi * r * r + STEP\n\n\n"
+        f"class Counter{i}:\n    def __init__(self):\n        self.n = VERSION\n\n"
+        f"    def bump(self, k=1):\n        self.n += k * STEP\n        return self.n\n\n\n"
+        f"if __name__ == \"__main__\":\n    print(area({i}), Counter{i}().bump())\n"
+    )
+
+
+def cmd_kept(args):
+    """Write DIR/lessonI.py (I < PYCS) at VERSION and compile each to a checked-hash pyc."""
+    import os
+    import py_compile
+
+    os.makedirs(args.dir, exist_ok=True)
+    for i in range(args.pycs):
+        src = os.path.join(args.dir, f"lesson{i}.py")
+        with open(src, "w") as f:
+            f.write(lesson(i, args.version))
+        py_compile.compile(src, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -273,7 +312,14 @@ def main():
     h.add_argument("--pr-commits", type=int, default=10)
     h.add_argument("--pr-fork", type=int, default=5, help="pr forks from main~PR_FORK")
     h.add_argument("--seed", type=int, default=3)
+    k = sub.add_parser("kept", help="write and compile a kept folder (not a stream)")
+    k.add_argument("--dir", required=True)
+    k.add_argument("--pycs", type=int, required=True)
+    k.add_argument("--version", type=int, default=1)
     args = ap.parse_args()
+    if args.cmd == "kept":
+        cmd_kept(args)
+        return
     st = Stream(sys.stdout.buffer)
     {"tree": cmd_tree, "history": cmd_history}[args.cmd](args, st)
     sys.stdout.buffer.flush()

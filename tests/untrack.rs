@@ -80,7 +80,7 @@ fn git_rm(repo: &TestRepo, pathspecs: &[Vec<u8>]) {
 }
 
 fn untrack(repo: &TestRepo) -> Run {
-    repo.run(&["untrack"]).expect(0)
+    repo.run(&["untrack", "--verbose"]).expect(0)
 }
 
 fn index_bytes(repo: &TestRepo) -> Vec<u8> {
@@ -233,8 +233,10 @@ fn reports_every_path_grouped_by_folder() {
     );
     assert!(
         run.stdout.ends_with(
+            // No commit has them: there is nothing to commit about them.
             "untracked 29 paths; the files stay on disk\n\
-             next: git commit -m \"Stop tracking Python bytecode caches\"\n"
+             the repository has no commits yet: they were only staged, so there is nothing \
+             about them to commit\n"
         ),
         "{}",
         run.stdout
@@ -318,7 +320,7 @@ fn dry_run_changes_nothing_and_shows_what_the_real_run_removes() {
     let mtime = std::fs::metadata(&index).unwrap().modified().unwrap();
     let tracked_before = repo.git_bytes(&[b"ls-files", b"-z"]);
 
-    let dry = repo.run(&["untrack", "--dry-run"]).expect(0);
+    let dry = repo.run(&["untrack", "--dry-run", "--verbose"]).expect(0);
     assert!(
         dry.stdout.starts_with("would untrack 29 paths"),
         "{}",

@@ -405,7 +405,7 @@ fn levels_are_set_per_allow_entry() {
     compile(&repo, "timestamp", &["01_Basics/script2.py"]);
     repo.git(&["add", "01_Basics/__pycache__"]);
     let with = |checks: &str| {
-        repo.write(
+        repo.stage(
             "pycache-policy.toml",
             format!("{TEACHING_POLICY}\n[allow.checks]\n{checks}\n").as_bytes(),
         );
@@ -480,7 +480,7 @@ fn tampered_code_passes_the_header_checks_and_is_caught_by_recompile() {
     let report = repo.run(&["check", "--format", "json"]).expect(0).json();
     assert_eq!(report["findings"], serde_json::json!([]), "{report}");
 
-    repo.write("pycache-policy.toml", recompile_policy("").as_bytes());
+    repo.stage("pycache-policy.toml", recompile_policy("").as_bytes());
     let report = repo.run(&["check", "--format", "json"]).expect(1).json();
     assert_eq!(finding_list(&report), [format!("pyc-code-mismatch {path}")]);
     let message = finding(&report, "pyc-code-mismatch")["message"]
@@ -511,7 +511,7 @@ fn tampered_code_passes_the_header_checks_and_is_caught_by_recompile() {
 fn without_a_matching_python_recompile_says_it_could_not_verify_and_why() {
     let py = python();
     let repo = teaching_repo(&py);
-    repo.write("pycache-policy.toml", recompile_policy("").as_bytes());
+    repo.stage("pycache-policy.toml", recompile_policy("").as_bytes());
     let empty = tempfile::tempdir().unwrap();
     let run = run_with_path(&repo, empty.path(), &["check", "--all", "--format", "json"]).expect(0);
     let report = run.json();
@@ -554,7 +554,7 @@ fn without_a_matching_python_recompile_says_it_could_not_verify_and_why() {
     );
 
     // Made an error by the policy, it fails the check.
-    repo.write(
+    repo.stage(
         "pycache-policy.toml",
         recompile_policy("[allow.checks]\nrecompile-unavailable = \"error\"\n").as_bytes(),
     );
@@ -651,17 +651,147 @@ fn without_kept_folders_nothing_is_judged() {
     .iter()
     .map(|k| format!("{k} = \"off\""))
     .collect();
-    repo.write(
+    repo.stage(
         "pycache-policy.toml",
         format!("{TEACHING_POLICY}\n[allow.checks]\n{}\n", off.join("\n")).as_bytes(),
     );
     repo.stage(&pyc(&py, "script1"), b"garbage");
     repo.run(&["check"]).expect(0);
     // The default policy keeps nothing, so the same file is a forbidden cache.
-    std::fs::remove_file(repo.path().join("pycache-policy.toml")).unwrap();
+    repo.git(&["rm", "-qf", "--", "pycache-policy.toml"]);
     let report = repo.run(&["check", "--format", "json"]).expect(1).json();
     assert_eq!(
         finding_list(&report),
         [format!("tracked-cache {}", pyc(&py, "script1"))]
+    );
+}
+
+/// Python files a repository could use to run code in the interpreter that recompiles its kept
+/// pycs: each writes `marker` if it runs.
+fn plant_traps(repo: &TestRepo, py: &Python, marker: &Path) {
+    let payload = format!(
+        "open({:?}, 'a').write(__file__ + '\\n')\n",
+        marker.display().to_string()
+    );
+    let module = format!("{payload}def dumps(*a, **k):\n    return 'identical'\n");
+    for (path, text) in [
+        ("json/__init__.py", module.as_str()),
+        ("json.py", module.as_str()),
+        ("binascii.py", module.as_str()),
+        ("marshal.py", module.as_str()),
+        ("sitecustomize.py", payload.as_str()),
+        ("usercustomize.py", payload.as_str()),
+        ("encodings/__init__.py", payload.as_str()),
+        ("01_Basics/json.py", module.as_str()),
+    ] {
+        repo.write(path, text.as_bytes());
+    }
+    // A .pth file runs its `import` lines when its folder is a site folder.
+    repo.write("evil.pth", format!("import os; {payload}").as_bytes());
+    // A sourceless json.pyc is importable on its own.
+    repo.write("pyc_json_src/json.py", module.as_bytes());
+    compile(repo, "unchecked-hash", &["pyc_json_src/json.py"]);
+    let tag = &py.tag;
+    std::fs::copy(
+        repo.path()
+            .join(format!("pyc_json_src/__pycache__/json.{tag}.pyc")),
+        repo.path().join("json.pyc"),
+    )
+    .unwrap();
+    // Interpreters the repository brings, under the names the tool looks for.
+    let script = format!(
+        "#!/bin/sh\necho \"$0\" >> {:?}\nexit 1\n",
+        marker.display().to_string()
+    );
+    for name in ["python3".to_string(), format!("python{}", py.version)] {
+        for dir in ["", "bin/"] {
+            let path = format!("{dir}{name}");
+            repo.write(&path, script.as_bytes());
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(
+                repo.path().join(&path),
+                std::fs::Permissions::from_mode(0o755),
+            )
+            .unwrap();
+        }
+    }
+    // A pyenv shim would select the version a `.python-version` names.
+    repo.write(".python-version", b"system\n");
+    repo.git(&["add", "-f", "."]);
+}
+
+#[test]
+fn recompiling_runs_nothing_the_repository_brings() {
+    let py = python();
+    let repo = teaching_repo(&py);
+    let outside = tempfile::tempdir().unwrap();
+    let marker = outside.path().join("ran");
+    plant_traps(&repo, &py, &marker);
+    let path = pyc(&py, "script1");
+    tamper(&repo, &path, b"hello", b"HELLO");
+    repo.stage("pycache-policy.toml", recompile_policy("").as_bytes());
+
+    // PATH tempts with the repository's own folders, relative and absolute, before the real one.
+    let real_path = std::env::var_os("PATH").unwrap();
+    let mut dirs = vec![
+        std::path::PathBuf::from("."),
+        std::path::PathBuf::from("bin"),
+        repo.path().to_path_buf(),
+        repo.path().join("bin"),
+    ];
+    dirs.extend(std::env::split_paths(&real_path));
+    let tempting = std::env::join_paths(dirs).unwrap();
+    let in_sub = format!("__pycache__/script1.{}.pyc", py.tag);
+    for (dir, shown) in [
+        (repo.path().to_path_buf(), path.as_str()),
+        (repo.path().join("01_Basics"), in_sub.as_str()),
+    ] {
+        for args in [
+            &["check", "--format", "json"][..],
+            &["inspect", "--recompile", "--format", "json", shown][..],
+        ] {
+            let out = hermetic(bin())
+                .args(args)
+                .current_dir(&dir)
+                .env("PATH", &tempting)
+                .env("PYTHONPATH", repo.path())
+                .env("PYTHONSTARTUP", repo.path().join("sitecustomize.py"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{args:?} in {dir:?}: {out:?}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let caught = match args[0] {
+                "check" => text.contains("\"code\": \"pyc-code-mismatch\""),
+                _ => text.contains("\"verdict\": \"differs\""),
+            };
+            assert!(
+                caught,
+                "{args:?} in {dir:?}: the tampered pyc is not caught: {text}"
+            );
+            assert!(
+                !marker.exists(),
+                "{args:?} in {dir:?} ran the repository's code: {}",
+                std::fs::read_to_string(&marker).unwrap_or_default()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_source_with_an_unknown_codec_is_a_finding() {
+    let py = python();
+    let repo = teaching_repo(&py);
+    repo.stage("pycache-policy.toml", recompile_policy("").as_bytes());
+    repo.run(&["check"]).expect(0);
+    // The header of a checked-hash pyc still matches only its own source, so the unknown codec
+    // shows as a stale pyc, judged without running anything; the recompile is skipped for it.
+    repo.stage(
+        "01_Basics/script1.py",
+        b"# -*- coding: no-such-codec -*-\nprint(1)\n",
+    );
+    let report = repo.run(&["check", "--format", "json"]).expect(1).json();
+    assert_eq!(
+        finding_list(&report),
+        [format!("pyc-stale {}", pyc(&py, "script1"))]
     );
 }

@@ -38,3 +38,17 @@ pub(crate) fn missing_readme(kept: &AllowEntry) -> Finding {
         commit: None,
     }
 }
+
+/// An allow entry that matches nothing tracked; `tracked_spelling` is a tracked path it matches
+/// but for case. The finding has no path: the entry names nothing tracked.
+pub(crate) fn allowlist_unmatched(kept: &AllowEntry, tracked_spelling: Option<Vec<u8>>) -> Finding {
+    Finding {
+        code: Code::AllowlistUnmatched,
+        severity: Severity::Warning,
+        path: Vec::new(),
+        folder: kept.path.as_bytes().to_vec(),
+        rule: kept.display_path(),
+        facts: Facts::AllowUnmatched { tracked_spelling },
+        commit: None,
+    }
+}

@@ -195,9 +195,9 @@ impl Inspection {
     }
 }
 
-/// Inspects each target; with `recompile`, compiles the sources whose header matches and compares
-/// the code.
-pub fn inspect(targets: Vec<Target>, recompile: bool) -> Vec<Inspection> {
+/// Inspects each target; with `recompile`, also compares its code with a fresh compile, by an
+/// interpreter found on `PATH` outside the `untrusted` folders (the repository, the current one).
+pub fn inspect(targets: Vec<Target>, recompile: bool, untrusted: &[&Path]) -> Vec<Inspection> {
     let mut out: Vec<Inspection> = targets.into_iter().map(inspect_one).collect();
     if !recompile {
         return out;
@@ -225,7 +225,8 @@ pub fn inspect(targets: Vec<Target>, recompile: bool) -> Vec<Inspection> {
             source: x.target.source.as_deref().expect("checked above"),
         });
     }
-    let mut outcomes = recompile::compare(&mut Interpreters::from_env(), &jobs).into_iter();
+    let mut outcomes =
+        recompile::compare(&mut Interpreters::from_env(untrusted), &jobs).into_iter();
     for (i, skipped) in which {
         out[i].recompiled = Some(match skipped {
             Some(why) => Err(why.to_string()),

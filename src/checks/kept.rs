@@ -22,6 +22,7 @@
 
 use git2::{ObjectType, Oid, Tree};
 
+use crate::git::folders::Folders;
 use crate::git::index::{IndexFile, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
@@ -68,8 +69,10 @@ pub(crate) fn kept_folders(
     if kept.is_empty() {
         return Ok(Vec::new());
     }
+    // `HEAD`'s folders, each read once (a kept folder's tree, looked up from the root for each
+    // file, would be inflated again for every one of them).
     let head = match scope {
-        Scope::Staged => Some(repo.head_tree()?),
+        Scope::Staged => Some(repo.head_tree()?.map(|t| Folders::new(&repo.git, t))),
         Scope::All => None,
     };
 
@@ -131,7 +134,7 @@ pub(crate) fn kept_folders(
         });
     }
 
-    recompile_kept(&mut judged);
+    recompile_kept(&mut judged, repo.workdir()?);
     Ok(findings(&judged))
 }
 
@@ -149,7 +152,7 @@ struct Judged<'p> {
 
 /// Recompiles the kept pycs whose allow entry asks for it and whose header matches their source
 /// (a stale or broken one cannot have the source's code, and already has its finding).
-fn recompile_kept(judged: &mut [Judged<'_>]) {
+fn recompile_kept(judged: &mut [Judged<'_>], workdir: &std::path::Path) {
     let wanted: Vec<usize> = (0..judged.len())
         .filter(|&i| {
             let j = &judged[i];
@@ -186,7 +189,7 @@ fn recompile_kept(judged: &mut [Judged<'_>]) {
                 }
             })
             .collect();
-        recompile::compare(&mut Interpreters::from_env(), &jobs)
+        recompile::compare(&mut Interpreters::from_env(&[workdir]), &jobs)
     };
     for (i, outcome) in wanted.into_iter().zip(outcomes) {
         judged[i].recompiled = Some(outcome);
@@ -555,15 +558,11 @@ impl Staged<'_> {
     }
 
     /// Whether the commit changes `path` (its content or mode, or whether it exists).
-    fn changed(&self, head: &Tree<'_>, path: &[u8], now: Option<Blob>) -> Result<bool, Error> {
+    fn changed(&self, head: &Folders<'_>, path: &[u8], now: Option<Blob>) -> Result<bool, Error> {
         let before = head
-            .get_path(as_path(path))
-            .ok()
-            .filter(|item| item.kind() == Some(ObjectType::Blob))
-            .map(|item| Blob {
-                oid: item.id(),
-                mode: item.filemode() as u32,
-            });
+            .entry(path)
+            .filter(|&(_, mode)| mode != MODE_SPARSE_DIR && mode != MODE_GITLINK)
+            .map(|(oid, mode)| Blob { oid, mode });
         Ok(before != now)
     }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod ci;
 pub mod explain;
 mod findings;
+pub mod gate;
 pub mod ignore;
 pub mod inspect;
 pub(crate) mod kept;

@@ -9,11 +9,15 @@
 //! Finding the changes does not diff the whole index against `HEAD`: nearly every path fails the
 //! matcher's cheap literal test, and only the few that pass are looked up in `HEAD`'s tree.
 
-use git2::{Oid, Tree};
+use std::cell::RefCell;
 
-use crate::checks::findings::{missing_readme, tracked_cache};
+use git2::Oid;
+
+use crate::checks::findings::{allowlist_unmatched, missing_readme, tracked_cache};
 use crate::checks::ignore::{self, Probe};
 use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
+use crate::git::folders::Folders;
+use crate::git::index::cache_tree::CacheTree;
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
@@ -21,6 +25,7 @@ use crate::model::finding::{Code, Facts, Finding, IgnoreLine, Severity};
 use crate::model::outcome::{Outcome, Scope};
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
+use crate::util::hash::FastMap;
 use crate::util::path::{as_path, parent, same};
 
 /// Judges the staged index of `repo` against the policy.
@@ -30,16 +35,32 @@ pub fn check_index(
     matcher: &Matcher,
     scope: Scope,
 ) -> Result<Outcome, Error> {
-    let index = repo.staged_index()?;
+    check_staged(repo, &repo.staged_index()?, policy, matcher, scope)
+}
+
+/// [`check_index`] on an index already read (the caller read it for its policy).
+pub fn check_staged(
+    repo: &Repo,
+    index: &IndexFile,
+    policy: &Policy,
+    matcher: &Matcher,
+    scope: Scope,
+) -> Result<Outcome, Error> {
     let head = match scope {
         Scope::Staged => repo.head_tree()?,
         Scope::All => None,
     };
+    // As `git diff --cached`: objects of the local store are not hash-checked on read.
+    git2::opts::strict_hash_verification(false);
+    let folders = head.clone().map(|t| Folders::new(&repo.git, t));
     let mut judge = StagedJudge {
         policy,
         matcher,
         scope,
-        head: head.as_ref(),
+        head: folders.as_ref(),
+        cache_tree: index.cache_tree(),
+        unchanged: RefCell::new(FastMap::default()),
+        last_excluded: None,
         findings: Vec::new(),
         probes: Vec::new(),
         kept_touched: vec![false; policy.allow.len()],
@@ -66,7 +87,7 @@ pub fn check_index(
     // The ignore side: would git keep these paths out (or let the kept ones in)?
     let probes = match scope {
         Scope::Staged => judge.probes,
-        Scope::All => ignore::probes(repo.workdir()?, &index, matcher, policy),
+        Scope::All => ignore::probes(repo.workdir()?, index, matcher, policy),
     };
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
@@ -80,7 +101,12 @@ pub fn check_index(
                 })
                 .collect(),
         );
-        findings.extend(ignore_findings(&excludes, matcher, &probes));
+        let workdir = repo.workdir()?;
+        let is_real = |path: &[u8]| {
+            is_tracked(index, path)
+                || std::fs::symlink_metadata(workdir.join(as_path(path))).is_ok()
+        };
+        findings.extend(ignore_findings(&excludes, matcher, &probes, &is_real));
     }
     for (kept, touched) in policy.allow.iter().zip(judge.kept_touched) {
         if !kept.require_readme {
@@ -88,7 +114,7 @@ pub fn check_index(
         }
         let ignore_case = repo.ignore_case();
         let relevant = match &head {
-            None => has_entries(&index, kept, ignore_case),
+            None => has_entries(index, kept, ignore_case),
             // A README deleted by this commit matters as much as a new file in the folder.
             Some(tree) => {
                 touched
@@ -96,27 +122,51 @@ pub fn check_index(
                         .readme_candidates()
                         .iter()
                         .any(|p| tree.get_path(as_path(p.as_bytes())).is_ok())
-                        && has_entries(&index, kept, ignore_case))
+                        && has_entries(index, kept, ignore_case))
             }
         };
-        if relevant && find_readme(&index, kept, ignore_case).is_none() {
+        if relevant && find_readme(index, kept, ignore_case).is_none() {
             findings.push(missing_readme(kept));
         }
     }
+    // An allow entry that matches nothing tracked, in a folder that holds nothing tracked
+    // either, is a mistake in the policy (a typo, a wrong case, a folder since moved); a kept
+    // cache folder of a tracked folder may just not have its caches yet. `--all` says so; the
+    // hook only when the case is all that differs.
+    for kept in &policy.allow {
+        let folder = kept.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        if has_entries(index, kept, repo.ignore_case())
+            || (!folder.is_empty()
+                && !entries_under(index, folder.as_bytes(), repo.ignore_case()).is_empty())
+        {
+            continue;
+        }
+        let spelling = case_only_match(index, kept.path.as_bytes());
+        if scope == Scope::All || spelling.is_some() {
+            findings.push(allowlist_unmatched(kept, spelling));
+        }
+    }
     findings.extend(crate::checks::kept::kept_folders(
-        repo, &index, policy, matcher, scope,
+        repo, index, policy, matcher, scope,
     )?);
     findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
-    let untrack = untrack_paths(&index, matcher, &findings);
+    let untrack = untrack_paths(index, matcher, &findings);
     Ok(Outcome { findings, untrack })
 }
 
 /// Judges entries one at a time, collecting findings.
-struct StagedJudge<'a> {
+struct StagedJudge<'a, 'r> {
     policy: &'a Policy,
     matcher: &'a Matcher,
     scope: Scope,
-    head: Option<&'a Tree<'a>>,
+    /// `HEAD`'s folders, each read once; `None` before the first commit or with `Scope::All`.
+    head: Option<&'a Folders<'r>>,
+    /// The index's cache tree: a valid folder whose id is `HEAD`'s holds no change.
+    cache_tree: Option<CacheTree<'a>>,
+    /// Folders known to hold no change (or to hold some).
+    unchanged: RefCell<FastMap<Vec<u8>, bool>>,
+    /// The last folder a forbid pattern excluded, and the pattern.
+    last_excluded: Option<(Vec<u8>, &'a str)>,
     findings: Vec<Finding>,
     /// The judged paths, for the ignore side.
     probes: Vec<Probe>,
@@ -124,12 +174,9 @@ struct StagedJudge<'a> {
     kept_touched: Vec<bool>,
 }
 
-impl StagedJudge<'_> {
+impl<'a> StagedJudge<'a, '_> {
     fn entry(&mut self, entry: &Entry<'_>) {
-        // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
-        let verdict = self
-            .matcher
-            .verdict_for(entry.path, entry.mode == MODE_GITLINK);
+        let verdict = self.verdict(entry);
         if verdict == CacheVerdict::NotCache {
             return;
         }
@@ -142,6 +189,40 @@ impl StagedJudge<'_> {
             }
         }
         self.record(entry.path, verdict);
+    }
+
+    /// The matcher's verdict on an entry. The index is sorted, so the entries inside a folder a
+    /// pattern excludes come one after another: for them the folder's exclusion is reused (below
+    /// an excluded folder nothing is re-included, so only the allow entries are asked again).
+    fn verdict(&mut self, entry: &Entry<'_>) -> CacheVerdict<'a> {
+        if let Some((dir, pattern)) = &self.last_excluded
+            && entry.path.len() > dir.len()
+            && entry.path.starts_with(dir)
+            && entry.path[dir.len()] == b'/'
+        {
+            let (pattern, excluded) = (*pattern, dir.len());
+            return match self.matcher.allowed_by(entry.path) {
+                Some(kept) => CacheVerdict::Allowed {
+                    pattern,
+                    excluded,
+                    entry: kept,
+                },
+                None => CacheVerdict::Forbidden { pattern, excluded },
+            };
+        }
+        // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
+        let verdict = self
+            .matcher
+            .verdict_for(entry.path, entry.mode == MODE_GITLINK);
+        if let CacheVerdict::Forbidden { pattern, excluded }
+        | CacheVerdict::Allowed {
+            pattern, excluded, ..
+        } = verdict
+            && excluded < entry.path.len()
+        {
+            self.last_excluded = Some((entry.path[..excluded].to_vec(), pattern));
+        }
+        verdict
     }
 
     fn record(&mut self, path: &[u8], verdict: CacheVerdict<'_>) {
@@ -162,15 +243,39 @@ impl StagedJudge<'_> {
         }
     }
 
-    /// Whether the path differs from `HEAD` (content or mode), or is new.
+    /// Whether the path differs from `HEAD` (content or mode), or is new. Folders whose
+    /// cache-tree id equals `HEAD`'s are skipped whole, as `git diff --cached` skips them; the
+    /// rest are looked up in their folder's tree, read once.
     fn is_changed(&self, path: &[u8], mode: u32, oid: &[u8]) -> bool {
         let Some(head) = self.head else {
             return true;
         };
-        match head.get_path(as_path(path)) {
-            Ok(item) => item.id().as_bytes() != oid || item.filemode() as u32 != mode,
-            Err(_) => true,
+        if self.folder_unchanged(parent(path)) {
+            return false;
         }
+        match head.entry(path) {
+            Some((id, m)) => id.as_bytes() != oid || m != mode,
+            None => true,
+        }
+    }
+
+    /// Whether the cache tree proves that nothing under `dir` differs from `HEAD`: `dir` or a
+    /// folder above it is valid in the cache tree with `HEAD`'s id.
+    fn folder_unchanged(&self, dir: &[u8]) -> bool {
+        let (Some(head), Some(tree)) = (self.head, self.cache_tree.as_ref()) else {
+            return false;
+        };
+        if let Some(&known) = self.unchanged.borrow().get(dir) {
+            return known;
+        }
+        let above = !dir.is_empty() && self.folder_unchanged(parent(dir));
+        let same = above
+            || match (tree.valid_oid(dir), head.entry(dir)) {
+                (Some(ours), Some((theirs, 0o040000))) => ours == theirs.as_bytes(),
+                _ => false,
+            };
+        self.unchanged.borrow_mut().insert(dir.to_vec(), same);
+        same
     }
 
     /// A sparse-index entry stands for a whole tree outside the sparse checkout: judge the files
@@ -196,12 +301,24 @@ impl StagedJudge<'_> {
 
 /// Findings for the probes git's ignore rules get wrong, one per policy rule and deciding line
 /// (a repository without a `__pycache__/` line would otherwise get one per folder).
-fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> Vec<Finding> {
+///
+/// Some probes are paths no one has (the cache Python would write for a module, `example.pyc`
+/// where a rule could differ). A finding names a real path, tracked or on disk, when one shows the
+/// gap, and counts only real paths; when none does, it has no path, and its facts keep the
+/// invented one as the example of what a new file would meet.
+fn ignore_findings(
+    excludes: &Excludes,
+    matcher: &Matcher,
+    probes: &[Probe],
+    is_real: &dyn Fn(&[u8]) -> bool,
+) -> Vec<Finding> {
     struct Group {
         rule: String,
         line: Option<String>,
+        /// The first real path, else the first probe.
         first: Vec<u8>,
-        count: usize,
+        first_is_real: bool,
+        real: usize,
         git: IgnoreDecision,
     }
     let mut groups: Vec<Group> = Vec::new();
@@ -212,55 +329,71 @@ fn ignore_findings(excludes: &Excludes, matcher: &Matcher, probes: &[Probe]) -> 
             CacheVerdict::NotCache => continue,
         };
         let line = d.git.decision().map(|x| format!("{}:{}", x.file, x.line));
+        let real = is_real(&d.probe.path);
         match groups.iter_mut().find(|g| g.rule == rule && g.line == line) {
-            Some(g) => g.count += 1,
+            Some(g) => {
+                if real {
+                    g.real += 1;
+                    if !g.first_is_real {
+                        g.first = d.probe.path;
+                        g.first_is_real = true;
+                    }
+                }
+            }
             None => groups.push(Group {
                 rule,
                 line,
                 first: d.probe.path,
-                count: 1,
+                first_is_real: real,
+                real: usize::from(real),
                 git: d.git,
             }),
         }
     }
     groups
         .into_iter()
-        .map(
-            |Group {
-                 rule,
-                 first: path,
-                 count,
-                 git,
-                 ..
-             }| {
-                let line = |d: &IgnoreRule| IgnoreLine {
-                    file: d.file.clone(),
-                    line: d.line,
-                    pattern: d.pattern.clone(),
-                    // The block in the root .gitignore outweighs everything but a deeper .gitignore.
-                    outranks_root: matches!(&d.kind, SourceKind::Gitignore(f) if !f.is_empty()),
-                };
-                let (code, decided_by) = match &git {
-                    IgnoreDecision::NotIgnored(by) => {
-                        (Code::GitignoreMissingRule, by.as_ref().map(line))
-                    }
-                    IgnoreDecision::Ignored(d) => (Code::AllowlistIgnored, Some(line(d))),
-                };
-                Finding {
-                    code,
-                    severity: Severity::Warning,
-                    folder: parent(&path).to_vec(),
-                    path,
-                    rule,
-                    facts: Facts::IgnoreGap {
-                        decided_by,
-                        more_like_it: count - 1,
-                    },
-                    commit: None,
+        .map(|g| {
+            let line = |d: &IgnoreRule| IgnoreLine {
+                file: d.file.clone(),
+                line: d.line,
+                pattern: d.pattern.clone(),
+                // The block in the root .gitignore outweighs everything but a deeper .gitignore.
+                outranks_root: matches!(&d.kind, SourceKind::Gitignore(f) if !f.is_empty()),
+            };
+            let (code, decided_by) = match &g.git {
+                IgnoreDecision::NotIgnored(by) => {
+                    (Code::GitignoreMissingRule, by.as_ref().map(line))
                 }
-            },
-        )
+                IgnoreDecision::Ignored(d) => (Code::AllowlistIgnored, Some(line(d))),
+            };
+            let folder = parent(&g.first).to_vec();
+            let (path, example) = if g.first_is_real {
+                (g.first, None)
+            } else {
+                (Vec::new(), Some(g.first))
+            };
+            Finding {
+                code,
+                severity: Severity::Warning,
+                folder,
+                path,
+                rule: g.rule,
+                facts: Facts::IgnoreGap {
+                    decided_by,
+                    more_like_it: g.real.saturating_sub(1),
+                    example,
+                },
+                commit: None,
+            }
+        })
         .collect()
+}
+
+/// Whether `path` is in the index (any stage).
+fn is_tracked(index: &IndexFile, path: &[u8]) -> bool {
+    index
+        .get(index.lower_bound(path))
+        .is_some_and(|e| e.path == path)
 }
 
 /// The index entries under the folder `prefix` (or equal to it, for a file).
@@ -283,6 +416,18 @@ fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> 
         .collect()
 }
 
+/// The first tracked path under `prefix` but for ASCII case, spelt as tracked (the part `prefix`
+/// names).
+fn case_only_match(index: &IndexFile, prefix: &[u8]) -> Option<Vec<u8>> {
+    index.iter().find_map(|e| {
+        let p = e.path;
+        (p.len() >= prefix.len()
+            && p[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && matches!(p.get(prefix.len()), None | Some(b'/')))
+        .then(|| p[..prefix.len()].to_vec())
+    })
+}
+
 fn has_entries(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> bool {
     !entries_under(index, kept.path.as_bytes(), ignore_case).is_empty()
 }
@@ -301,29 +446,31 @@ fn find_readme(index: &IndexFile, kept: &AllowEntry, ignore_case: bool) -> Optio
 /// found: a cache folder as a whole when everything tracked under it is forbidden.
 fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
+    // Per cache folder (its findings come one after another): whether a pattern excludes the
+    // folder itself, and whether everything tracked in it is forbidden. Below an excluded folder
+    // nothing is re-included, so only the allow entries can keep something in it.
     let mut folder_ok: Option<(Vec<u8>, bool)> = None;
     for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
-        let is_cache_folder = matches!(
-            matcher.verdict(&f.path),
-            CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
-        );
-        if is_cache_folder {
-            let whole = match &folder_ok {
-                Some((folder, ok)) if *folder == f.folder => *ok,
-                _ => {
-                    let ok = entries_under(index, &f.folder, false)
+        let whole = match &folder_ok {
+            Some((folder, ok)) if *folder == f.folder => *ok,
+            _ => {
+                let is_cache_folder = matches!(
+                    matcher.verdict(&f.path),
+                    CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
+                );
+                let ok = is_cache_folder
+                    && entries_under(index, &f.folder, false)
                         .iter()
-                        .all(|e| matches!(matcher.verdict(e.path), CacheVerdict::Forbidden { .. }));
-                    folder_ok = Some((f.folder.clone(), ok));
-                    ok
-                }
-            };
-            if whole {
-                if out.last() != Some(&f.folder) {
-                    out.push(f.folder.clone());
-                }
-                continue;
+                        .all(|e| matcher.allowed_by(e.path).is_none());
+                folder_ok = Some((f.folder.clone(), ok));
+                ok
             }
+        };
+        if whole {
+            if out.last() != Some(&f.folder) {
+                out.push(f.folder.clone());
+            }
+            continue;
         }
         out.push(f.path.clone());
     }

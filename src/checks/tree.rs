@@ -21,7 +21,7 @@
 //! `GIT_INDEX_FILE` is involved, so these checks work in a bare repository.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use git2::{Oid, Repository, Tree};
 
@@ -32,8 +32,8 @@ use crate::model::error::Error;
 use crate::model::finding::{Code, Facts, Finding, FoundIn};
 use crate::model::outcome::Outcome;
 use crate::model::outcome::{CommitInfo, Subject};
+use crate::policy::Policy;
 use crate::policy::matcher::{CacheVerdict, Matcher};
-use crate::policy::{Origin, POLICY_FILE, Policy, PolicyError, PolicyProblem};
 use crate::util::path::as_path;
 
 const MODE_TREE: i32 = crate::git::diff::MODE_TREE as i32;
@@ -78,8 +78,12 @@ pub fn check_tree(
     Ok((Outcome { findings, untrack }, subject))
 }
 
+/// The policy (and its matcher) that judges one commit, given the id of its first parent.
+pub type ParentPolicy<'p> = &'p dyn Fn(Oid) -> Result<Rc<(Policy, Matcher)>, Error>;
+
 /// Judges what `range` adds or changes: the difference between its start and its head, or,
-/// with `each_commit`, every commit of it.
+/// with `each_commit`, every commit of it. With `each_commit` and `parent_policy`, each commit is
+/// judged by the policy of its first parent instead of `policy`.
 pub fn check_range(
     repo: &Repository,
     policy: &Policy,
@@ -87,6 +91,7 @@ pub fn check_range(
     ignore_case: bool,
     range: &Range,
     each_commit: bool,
+    parent_policy: Option<ParentPolicy<'_>>,
 ) -> Result<(Outcome, Subject), Error> {
     let git_err = |action| move |e| Error::Git { action, source: e };
     // Both ends are read by this crate's bounded readers before libgit2 reads them: an
@@ -136,7 +141,15 @@ pub fn check_range(
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(git_err("read a parent commit"))?;
             let before = each.findings.len();
-            each.change(&parents, header.tree, Some(id))?;
+            match (parent_policy, header.parents.first()) {
+                (Some(policy_of), Some(&parent)) => {
+                    let judging = policy_of(parent)?;
+                    let mut one = TreeJudge::new(repo, &objects, &judging.0, &judging.1);
+                    one.change(&parents, header.tree, Some(id))?;
+                    each.findings.append(&mut one.findings);
+                }
+                _ => each.change(&parents, header.tree, Some(id))?,
+            }
             for f in &mut each.findings[before..] {
                 f.facts = Facts::TrackedCache {
                     found_in: FoundIn::Commit,
@@ -189,40 +202,6 @@ pub fn check_range(
         chosen_by: None,
     };
     Ok((Outcome { findings, untrack }, subject))
-}
-
-/// The policy committed in `tree`, for a repository without a working tree: its
-/// `pycache-policy.toml`, else the `[tool.pycache-policy]` table of its `pyproject.toml`, else the
-/// defaults. `label` names the tree in messages (`HEAD:pycache-policy.toml:3:1: ...`).
-pub fn policy_from_tree(repo: &Repository, tree: &Tree<'_>, label: &str) -> Result<Policy, Error> {
-    let read = |name: &str| -> Result<Option<(String, PathBuf)>, Error> {
-        let Ok(entry) = tree.get_path(Path::new(name)) else {
-            return Ok(None);
-        };
-        let origin = PathBuf::from(format!("{label}:{name}"));
-        let blob = repo.find_blob(entry.id()).map_err(|source| Error::Git {
-            action: "read the committed policy file",
-            source,
-        })?;
-        match String::from_utf8(blob.content().to_vec()) {
-            Ok(text) => Ok(Some((text, origin))),
-            Err(_) => Err(Error::Policy(PolicyError {
-                origin: Origin::File(origin),
-                problems: vec![PolicyProblem {
-                    line: 0,
-                    column: 0,
-                    message: "the policy file is not valid UTF-8 (TOML must be UTF-8)".into(),
-                }],
-            })),
-        }
-    };
-    if let Some((text, origin)) = read(POLICY_FILE)? {
-        return Ok(Policy::from_toml(&text, Origin::File(origin))?);
-    }
-    if let Some((text, origin)) = read("pyproject.toml")? {
-        return Ok(Policy::from_pyproject(&text, origin)?);
-    }
-    Ok(Policy::defaults())
 }
 
 fn sort_by_path(findings: &mut [Finding]) {

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "pycache-policy",
-    version,
+    version = env!("PYCACHE_POLICY_VERSION"),
     after_help = "\
 Exit codes: 0 clean, 1 findings, 2 could not run (not a repository, bad policy, ...).
 
@@ -47,6 +47,11 @@ pub(crate) enum Command {
     /// --each-commit (every commit of it), --tree REV (a whole commit, also in a bare
     /// repository), or --ci (the range the CI system's environment names). These do not read
     /// the working tree's .gitignore files, so they leave out the ignore-side warnings.
+    ///
+    /// Which policy judges: a range, the base side's committed policy (the merge base for
+    /// BASE...HEAD), so a pull request cannot allow its own caches; --tree REV, REV's own; the
+    /// staged index, the policy as staged. A range that changes the policy gets a
+    /// `policy-changed` finding. --policy FILE or --policy-from override this.
     Check {
         /// Judge every tracked path, not only what the next commit changes.
         #[arg(long, conflicts_with_all = ["range", "tree", "ci"])]
@@ -80,6 +85,26 @@ pub(crate) enum Command {
         /// Print nothing when there are no findings.
         #[arg(short, long)]
         quiet: bool,
+
+        /// Which policy judges: `base` (a range's base side; the default for --range and --ci),
+        /// `head` (what the change brings: only in a job that trusted branches run), `worktree`
+        /// (the policy file on disk), `index` (the policy as staged; the default otherwise).
+        #[arg(long, value_enum, value_name = "SIDE")]
+        policy_from: Option<PolicyFromArg>,
+
+        /// Count findings with this code as errors (repeatable), for example
+        /// `--deny policy-changed`.
+        #[arg(long, value_name = "CODE", value_parser = code_names())]
+        deny: Vec<String>,
+
+        /// Count findings with this code as warnings only (repeatable).
+        #[arg(long, value_name = "CODE", value_parser = code_names())]
+        warn: Vec<String>,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Report the caches history holds, and the command that would purge them.
     ///
@@ -87,6 +112,7 @@ pub(crate) enum Command {
     /// added or changed paths the policy forbids, counts the distinct cache blobs and their
     /// size, and prints the `git filter-repo` command that removes them from every commit while
     /// keeping the allowlisted folders. It rewrites nothing. Exit 1 when history holds caches.
+    #[command(after_long_help = AUDIT_JSON)]
     Audit {
         /// Walk every ref (branches, tags, remote-tracking branches, ...), as `git log --all`.
         #[arg(long)]
@@ -124,6 +150,7 @@ pub(crate) enum Command {
     /// For each PATH: the policy's verdict and the pattern or allow entry that decided it,
     /// git's ignore verdict with the file and line that decided it (as `git check-ignore -v
     /// --no-index` would), and whether it is tracked. A PATH ending in `/` names a folder.
+    #[command(after_long_help = EXPLAIN_JSON)]
     Explain {
         /// Paths, relative to the current directory.
         #[arg(required = true, value_name = "PATH")]
@@ -140,6 +167,7 @@ pub(crate) enum Command {
     /// index holds is read from the index, with its source as staged; any other path (outside a
     /// repository too) from disk, with the source beside it. Exit 1 when a pyc is stale,
     /// orphaned, invalid, misnamed, or (with --recompile) holds other code than its source's.
+    #[command(after_long_help = INSPECT_JSON)]
     Inspect {
         /// Pyc files, relative to the current directory.
         #[arg(required = true, value_name = "PATH")]
@@ -163,10 +191,15 @@ pub(crate) enum Command {
         /// Print what would be untracked and change nothing.
         #[arg(long)]
         dry_run: bool,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Delete forbidden bytecode caches from the working tree, safely.
     ///
-    /// The seed's `find . -name __pycache__ -type d -exec rm -r {} +`, except that it removes
+    /// What `find . -name __pycache__ -type d -exec rm -r {} +` does, except that it removes
     /// only bytecode files (.pyc, .pyo, $py.class) the policy forbids, never in a kept folder,
     /// inside .git or a nested repository, never through a symbolic link, and never a pyc
     /// whose source .py is missing (it may be the only copy of that code) unless --orphans.
@@ -177,6 +210,11 @@ pub(crate) enum Command {
         /// Also remove pycs whose source .py is missing.
         #[arg(long)]
         orphans: bool,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// The one-off cleanup: untrack forbidden caches and fix .gitignore (and purge with --purge).
     ///
@@ -197,6 +235,11 @@ pub(crate) enum Command {
         /// stops the commit for a review.
         #[arg(long)]
         exit_non_zero_on_fix: bool,
+
+        /// List every path, however many (by default many are summarised: counts, the largest
+        /// folders, and one command that fixes them all).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Print the JSON Schema of pycache-policy.toml, for editors that check TOML against one.
     ///
@@ -242,8 +285,62 @@ pub(crate) enum CheckFormat {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub(crate) enum FormatArg {
-    /// Grouped by cache folder, with the command that fixes it.
+    /// For people.
     Human,
-    /// One JSON object with a `findings` array.
+    /// One JSON object, for scripts (its shape is at the end of --help).
     Json,
+}
+
+/// The JSON of `audit --format json`, as `report::audit::json` writes it.
+const AUDIT_JSON: &str = "\
+JSON (--format json): one object
+  { \"version\": 1, \"policy\": \"<where it came from>\",
+    \"walked\": { \"refs\": \"HEAD\" | \"all\", \"commits\": N },
+    \"commits\": [ { \"id\", \"summary\", \"paths\": [...] } ],   (newest first)
+    \"paths\": [...], \"blobs\": { \"count\": N, \"bytes\": N },
+    \"purge\": { \"regex\": \"...\" | null, \"command\": \"git filter-repo ...\" | null,
+               \"refused\": { \"pattern\", \"reason\" } | null } }";
+
+/// The JSON of `explain --format json`, as `report::explain::json` writes it.
+const EXPLAIN_JSON: &str = "\
+JSON (--format json): one object
+  { \"version\": 1,
+    \"paths\": [ { \"path\", \"policy\", \"forbid_rule\", \"allow_rule\", \"reason\",
+                 \"git\": { \"ignored\", \"source\", \"line\", \"pattern\" },
+                 \"tracked\", \"agrees\" } ] }";
+
+/// The JSON of `inspect --format json`, as `report::inspect::json` writes it.
+const INSPECT_JSON: &str = "\
+JSON (--format json): one object
+  { \"version\": 1,
+    \"files\": [ { \"path\", \"read_from\": \"index\" | \"disk\", \"size\",
+                 \"header\": { \"python\", \"magic\", \"header_size\", \"flags\", \"invalidation\", ... }
+                           | null,
+                 \"error\": \"why the header cannot be read\" | null,
+                 \"source\": { \"path\", \"found\", \"size\" } | null,
+                 \"source_match\": \"matches\" | \"stale\" | \"no-source\" | \"unknown\",
+                 \"source_mtime_matches\": true | false | null,
+                 \"problems\": [ { \"code\", \"severity\", \"message\" } ],
+                 \"recompile\": { \"verdict\", \"detail\", \"interpreter\" } | null } ] }";
+
+/// Which side's policy judges a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PolicyFromArg {
+    /// The base side of a range (the merge base for BASE...HEAD).
+    Base,
+    /// The head of a range, or the tree of --tree.
+    Head,
+    /// The policy file in the working tree.
+    Worktree,
+    /// The policy as staged in the index.
+    Index,
+}
+
+/// The finding codes `--deny` and `--warn` accept.
+fn code_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        pycache_policy::model::finding::Code::ALL
+            .iter()
+            .map(|c| clap::builder::PossibleValue::new(c.as_str())),
+    )
 }

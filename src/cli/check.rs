@@ -3,16 +3,19 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use pycache_policy::checks::staged::check_index;
+use pycache_policy::checks::gate::{self, Judging};
 use pycache_policy::git::repo::Repo;
 use pycache_policy::model::error::Error;
-use pycache_policy::model::outcome::Scope;
+use pycache_policy::model::finding::Code;
+use pycache_policy::model::outcome::{Outcome, Scope};
 use pycache_policy::policy::Policy;
 use pycache_policy::policy::matcher::Matcher;
+use pycache_policy::policy::source::PolicySide;
 use pycache_policy::report::{self, Format};
 
-use super::args::{CheckFormat, Cli, FormatArg};
+use super::args::{CheckFormat, Cli, FormatArg, PolicyFromArg};
 use super::output::{Progress, color_on, write_step_summary};
+use super::output::{say, tellln};
 use super::{EXIT_FINDINGS, compile, errors, load_policy};
 
 /// The flags of `check`.
@@ -24,6 +27,10 @@ pub(crate) struct CheckArgs {
     pub(crate) ci: bool,
     pub(crate) format: CheckFormat,
     pub(crate) quiet: bool,
+    pub(crate) policy_from: Option<PolicyFromArg>,
+    pub(crate) deny: Vec<String>,
+    pub(crate) warn: Vec<String>,
+    pub(crate) verbose: bool,
 }
 
 /// `check`: the staged index (the hook), every tracked path (`--all`), or history (`--tree`,
@@ -41,6 +48,10 @@ pub(crate) fn check(
         ci,
         format,
         quiet,
+        policy_from,
+        deny,
+        warn,
+        verbose,
     } = args;
     let format = match format {
         CheckFormat::Human => Format::Human,
@@ -59,22 +70,35 @@ pub(crate) fn check(
             )
             .exit();
     }
+    if policy_file.is_some() && policy_from.is_some() {
+        use clap::CommandFactory as _;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--policy FILE and --policy-from choose the policy two ways: give one",
+            )
+            .exit();
+    }
     let history = History {
         range,
         each_commit,
         tree,
         ci,
     };
-    let checked = if history.is_some() {
-        check_history(repo, policy_file, history)
-    } else {
-        let scope = if all { Scope::All } else { Scope::Staged };
-        load_policy(repo, policy_file).and_then(|(policy, matcher)| {
-            let outcome = check_index(repo, &policy, &matcher, scope)?;
-            Ok((policy, outcome, scope.into()))
-        })
-    };
-    let (policy, outcome, subject) = match checked {
+    let checked = judging(repo, policy_file, policy_from).and_then(|judging| {
+        if history.is_some() {
+            check_history(repo, judging, history)
+        } else {
+            let scope = if all { Scope::All } else { Scope::Staged };
+            let given = match judging {
+                Judging::Given(policy) => Some(policy),
+                Judging::Side(_) => None,
+            };
+            let judged = gate::judge_staged(repo, given, scope)?;
+            Ok((judged.policy, judged.outcome, judged.subject))
+        }
+    });
+    let (policy, mut outcome, subject) = match checked {
         Ok(done) => done,
         Err(e) => {
             write_step_summary(&format!(
@@ -84,6 +108,10 @@ pub(crate) fn check(
             return Err(e);
         }
     };
+    let codes = |names: &[String]| -> Vec<Code> {
+        names.iter().filter_map(|n| Code::from_name(n)).collect()
+    };
+    outcome.set_levels(&codes(&deny), &codes(&warn));
     let report = report::Report {
         outcome: &outcome,
         policy: &policy,
@@ -91,7 +119,10 @@ pub(crate) fn check(
     };
     if !(quiet && outcome.findings.is_empty()) {
         let color = format == Format::Human && color_on(&std::io::stdout());
-        print!("{}", report::renderer(format, color).render(&report));
+        say!(
+            "{}",
+            report::renderer(format, color, verbose).render(&report)
+        );
     }
     write_step_summary(&report::step_summary(&report));
     Ok(if outcome.has_errors() {
@@ -123,10 +154,10 @@ pub(crate) fn audit(
     let audit = audit?;
     match format {
         FormatArg::Human => {
-            print!("{}", report::audit::human(&audit, &policy))
+            say!("{}", report::audit::human(&audit, &policy))
         }
         FormatArg::Json => {
-            print!("{}", report::audit::json(&audit, &policy))
+            say!("{}", report::audit::json(&audit, &policy))
         }
     }
     Ok(if audit.found() {
@@ -150,39 +181,70 @@ impl History {
     }
 }
 
+/// Where the judging policy comes from: `--policy FILE`, else `--policy-from`, else the side
+/// each kind of check uses by default (see `policy::source`).
+fn judging(
+    repo: &Repo,
+    policy_file: Option<&Path>,
+    from: Option<PolicyFromArg>,
+) -> Result<Judging, Error> {
+    if policy_file.is_some() {
+        return Ok(Judging::Given(Policy::discover(None, policy_file)?));
+    }
+    Ok(match from {
+        Some(PolicyFromArg::Worktree) => {
+            Judging::Given(Policy::discover(Some(repo.workdir()?), None)?)
+        }
+        Some(PolicyFromArg::Head) => Judging::Side(PolicySide::Head),
+        Some(PolicyFromArg::Index) => Judging::Side(PolicySide::Index),
+        Some(PolicyFromArg::Base) | None => Judging::Side(PolicySide::Base),
+    })
+}
+
 /// `check --range`, `--tree` or `--ci`: the policy, the outcome and what was judged.
 fn check_history(
     repo: &Repo,
-    explicit: Option<&Path>,
+    judging: Judging,
     history: History,
-) -> Result<
-    (
-        Policy,
-        pycache_policy::model::outcome::Outcome,
-        report::Subject,
-    ),
-    Error,
-> {
-    use pycache_policy::git::revision::{self, Rev};
-    use pycache_policy::{checks::ci, checks::tree};
+) -> Result<(Policy, Outcome, report::Subject), Error> {
+    use pycache_policy::checks::ci;
+    use pycache_policy::git::revision::{self, RangeError, Rev};
     let git = &repo.git;
     let ignore_case = repo.ignore_case();
-    if let Some(rev) = &history.tree {
-        let (_, tree) = revision::tree(git, Rev::cli(rev))?;
-        let (policy, matcher) = load_history_policy(repo, explicit, Some(&tree), rev)?;
-        let (outcome, subject) = tree::check_tree(git, &policy, &matcher, ignore_case, rev)?;
-        return Ok((policy, outcome, subject));
+    // Before the first commit no revision names anything: say so, rather than "unknown".
+    let no_commits = |e: RangeError, rev: &str| match e {
+        RangeError::Unknown { .. }
+            if git
+                .head()
+                .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch) =>
+        {
+            Error::NoCommits {
+                rev: rev.to_string(),
+            }
+        }
+        e => Error::Range(e),
+    };
+    if let Judging::Side(PolicySide::Index) = judging {
+        let staged = pycache_policy::policy::source::from_index(repo, &repo.staged_index()?)?;
+        return check_history(repo, Judging::Given(staged.policy), history);
     }
-    let (resolved, chosen, head_name) = match &history.range {
+    if let Some(rev) = &history.tree {
+        let judged = gate::judge_tree(git, rev, judging, ignore_case).map_err(|e| match e {
+            Error::Range(r) => no_commits(r, rev),
+            e => e,
+        })?;
+        return Ok((judged.policy, judged.outcome, judged.subject));
+    }
+    let (resolved, chosen, names) = match &history.range {
         Some(spec) => {
             let (base, head, merge_base) = revision::parse(spec)?;
-            let resolved =
-                revision::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)?;
-            (resolved, None, head.to_string())
+            let resolved = revision::resolve(git, spec, Rev::cli(base), Rev::cli(head), merge_base)
+                .map_err(|e| no_commits(e, spec))?;
+            (resolved, None, (base.to_string(), head.to_string()))
         }
         None => {
             let chosen = ci::detect(&|name| std::env::var(name).ok())?;
-            eprintln!("pycache-policy: {}", chosen.explain());
+            tellln!("pycache-policy: {}", chosen.explain());
             let base = Rev {
                 name: &chosen.base.0,
                 origin: Some(chosen.base.1),
@@ -192,34 +254,30 @@ fn check_history(
                 origin: Some(chosen.head.1),
             };
             let resolved = revision::resolve(git, &chosen.spec(), base, head, chosen.merge_base)?;
-            let head_name = chosen.head.0.clone();
-            (resolved, Some(chosen), head_name)
+            let names = (chosen.base.0.clone(), chosen.head.0.clone());
+            (resolved, Some(chosen), names)
         }
     };
-    let head_tree = git
-        .find_commit(resolved.head)
-        .and_then(|c| c.tree())
-        .map_err(Error::git("read the head commit's tree"))?;
-    let (policy, matcher) = load_history_policy(repo, explicit, Some(&head_tree), &head_name)?;
-    let (outcome, mut subject) = tree::check_range(
+    let judged = gate::judge_range(
         git,
-        &policy,
-        &matcher,
-        ignore_case,
         &resolved,
+        (&names.0, &names.1),
+        judging,
         history.each_commit,
+        ignore_case,
     )?;
+    let mut subject = judged.subject;
     if let (report::Subject::Range { chosen_by, .. }, Some(chosen)) = (&mut subject, chosen) {
         *chosen_by = Some(format!(
             "{} {}: {}",
             chosen.system, chosen.event, chosen.description
         ));
     }
-    Ok((policy, outcome, subject))
+    Ok((judged.policy, judged.outcome, subject))
 }
 
-/// The policy for judging commits: as for the other commands when there is a working tree (or
-/// `--policy`); in a bare repository, the policy file committed in `tree`.
+/// The policy for `audit`: `--policy`, else the working tree's, else (a bare repository) the one
+/// committed in `tree`.
 fn load_history_policy(
     repo: &Repo,
     explicit: Option<&Path>,
@@ -230,7 +288,7 @@ fn load_history_policy(
         return load_policy(repo, explicit);
     }
     let policy = match tree {
-        Some(tree) => pycache_policy::checks::tree::policy_from_tree(&repo.git, tree, label)?,
+        Some(tree) => pycache_policy::policy::source::from_tree(&repo.git, tree, label)?,
         None => Policy::defaults(),
     };
     let matcher = compile(&policy, repo.ignore_case())?;

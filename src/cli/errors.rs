@@ -28,7 +28,8 @@ fn advice(e: &Error) -> Option<String> {
             "run it inside a repository, or point at one with `pycache-policy -C DIR ...`"
         }
         Error::Bare { .. } => {
-            "in CI, judge a commit or a range instead, or run it in a clone with a working tree"
+            "judge its commits instead: `pycache-policy check --tree HEAD` (every path of HEAD) \
+             or `--range BASE...HEAD`; or run it in a clone with a working tree"
         }
         Error::Index { .. } => {
             "run `git status` to see whether git can read it; if git cannot either, `git reset` \
@@ -84,6 +85,9 @@ fn advice(e: &Error) -> Option<String> {
         | Error::OutsideRepository { .. }
         | Error::Io { .. }
         | Error::Git { .. } => return None,
+        Error::NoCommits { .. } => {
+            "judge what is staged for the first commit with `pycache-policy check --all`"
+        }
     };
     Some(text.to_string())
 }

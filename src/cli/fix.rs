@@ -13,24 +13,25 @@ use pycache_policy::policy::{POLICY_FILE, Policy};
 use pycache_policy::report;
 
 use super::output::indent;
+use super::output::{say, sayln, tellln};
 use super::{EXIT_FINDINGS, load_policy};
 
 /// `install`: the pre-commit hook.
 pub(crate) fn install(repo: &Repo, chain: bool) -> Result<ExitCode, Error> {
     match hook::install(repo, chain)? {
-        Installed::New(p) => println!("installed the pre-commit hook: {}", p.display()),
-        Installed::Chained(p, kept) => println!(
+        Installed::New(p) => sayln!("installed the pre-commit hook: {}", p.display()),
+        Installed::Chained(p, kept) => sayln!(
             "installed the pre-commit hook: {}\nyour previous hook is kept as {} and runs first",
             p.display(),
             kept.display()
         ),
-        Installed::Updated(p) => println!("updated the pre-commit hook: {}", p.display()),
+        Installed::Updated(p) => sayln!("updated the pre-commit hook: {}", p.display()),
         Installed::AlreadyInstalled(p) => {
-            println!("the pre-commit hook is already installed: {}", p.display())
+            sayln!("the pre-commit hook is already installed: {}", p.display())
         }
     }
     if !on_path("pycache-policy") {
-        eprintln!(
+        tellln!(
             "warning: `pycache-policy` is not on PATH, so the hook will refuse every \
              commit until it is (for example: cargo install --path <this checkout>)"
         );
@@ -41,13 +42,13 @@ pub(crate) fn install(repo: &Repo, chain: bool) -> Result<ExitCode, Error> {
 /// `uninstall`: removes the hook we installed, restoring a chained one.
 pub(crate) fn uninstall(repo: &Repo) -> Result<ExitCode, Error> {
     match hook::uninstall(repo)? {
-        Uninstalled::Removed(p) => println!("removed the pre-commit hook: {}", p.display()),
-        Uninstalled::Restored(p) => println!(
+        Uninstalled::Removed(p) => sayln!("removed the pre-commit hook: {}", p.display()),
+        Uninstalled::Restored(p) => sayln!(
             "removed the pycache-policy hook and restored your previous one: {}",
             p.display()
         ),
         Uninstalled::NotInstalled(p) => {
-            println!("no pycache-policy hook to remove at {}", p.display())
+            sayln!("no pycache-policy hook to remove at {}", p.display())
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -65,13 +66,13 @@ pub(crate) fn gitignore(
     let plan = gitignore::plan(repo, &policy, &probes)?;
     let shown = plan.path.display();
     if !plan.changes() {
-        println!("{shown} already expresses the policy; nothing to change");
+        sayln!("{shown} already expresses the policy; nothing to change");
     } else if dry_run {
-        print!("{}", report::gitignore::diff(&plan));
-        println!("(dry run: {shown} was not changed)");
+        say!("{}", report::gitignore::diff(&plan));
+        sayln!("(dry run: {shown} was not changed)");
     } else {
         gitignore::apply(&plan)?;
-        println!("updated {shown}: the pycache-policy block at its end expresses the policy");
+        sayln!("updated {shown}: the pycache-policy block at its end expresses the policy");
     }
     for d in &plan.defeated {
         let want = if d.probe.want_ignored {
@@ -83,7 +84,7 @@ pub(crate) fn gitignore(
             Some(x) => format!("{}:{}: `{}` decides it", x.file, x.line, x.pattern),
             None => "no rule decides it".to_string(),
         });
-        eprintln!(
+        tellln!(
             "pycache-policy: {} {want}: {why}",
             report::display_path(&d.probe.path)
         );
@@ -100,6 +101,7 @@ pub(crate) fn untrack(
     repo: &Repo,
     policy_file: Option<&Path>,
     dry_run: bool,
+    verbose: bool,
 ) -> Result<ExitCode, Error> {
     use pycache_policy::fix::untrack;
     use pycache_policy::report::untrack::Mode;
@@ -110,7 +112,7 @@ pub(crate) fn untrack(
     } else {
         (untrack::apply(repo, &matcher)?, Mode::Applied)
     };
-    print!("{}", report::untrack::render(&plan, &policy, mode));
+    say!("{}", report::untrack::render(&plan, &policy, mode, verbose));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -120,12 +122,13 @@ pub(crate) fn purge(
     policy_file: Option<&Path>,
     dry_run: bool,
     orphans: bool,
+    verbose: bool,
 ) -> Result<ExitCode, Error> {
     let (_, matcher) = load_policy(repo, policy_file)?;
     let index = repo.staged_index()?;
     let plan = purge::plan(repo.workdir()?, &matcher, Some(&index), orphans)?;
     let done = (!dry_run).then(|| purge::apply(&plan));
-    print!("{}", report::purge::render(&plan, done.as_ref()));
+    say!("{}", report::purge::render(&plan, done.as_ref(), verbose));
     Ok(match done {
         Some(d) if !d.failed.is_empty() => ExitCode::from(2),
         _ => ExitCode::SUCCESS,
@@ -136,7 +139,7 @@ pub(crate) fn purge(
 pub(crate) fn init(repo: &Repo) -> Result<ExitCode, Error> {
     let path = repo.workdir()?.join(POLICY_FILE);
     write_template(&path)?;
-    println!(
+    sayln!(
         "wrote {}\nedit it (for example to keep a folder on purpose), then run \
          `pycache-policy check --all`",
         path.display()
@@ -144,18 +147,32 @@ pub(crate) fn init(repo: &Repo) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The flags of `clean`.
+pub(crate) struct CleanArgs {
+    pub(crate) with_purge: bool,
+    pub(crate) orphans: bool,
+    pub(crate) dry_run: bool,
+    pub(crate) fail_on_fix: bool,
+    pub(crate) verbose: bool,
+}
+
 /// `clean`: every fixer in turn. The `.gitignore` plan is made before the index changes, so a
-/// refusal there (a symlinked `.gitignore`, say) leaves everything as it was.
+/// refusal there (a symlinked `.gitignore`, say) leaves everything as it was. The advice at the
+/// end is made from the state after every step, so a second run still says what is left to do.
 pub(crate) fn clean(
     repo: &Repo,
     explicit: Option<&Path>,
-    with_purge: bool,
-    orphans: bool,
-    dry_run: bool,
-    fail_on_fix: bool,
+    args: CleanArgs,
 ) -> Result<ExitCode, Error> {
     use pycache_policy::fix::untrack;
     use pycache_policy::report::untrack::Mode;
+    let CleanArgs {
+        with_purge,
+        orphans,
+        dry_run,
+        fail_on_fix,
+        verbose,
+    } = args;
     untrack::require_index(repo)?;
     // Inside `git commit -a` or `git commit -- PATH` the index is git's lock file: untracking
     // there is lost when the hook fails and, for a partial commit, leaves the real index
@@ -176,7 +193,7 @@ pub(crate) fn clean(
         None
     };
 
-    println!("1. untrack");
+    sayln!("1. untrack");
     let untracked = if dry_run || in_commit {
         untrack::plan(repo, &matcher)?
     } else {
@@ -185,31 +202,31 @@ pub(crate) fn clean(
     let mode = if dry_run || in_commit {
         Mode::DryRun
     } else {
-        Mode::Applied
+        Mode::Step
     };
-    print!(
+    say!(
         "{}",
-        indent(&report::untrack::render(&untracked, &policy, mode))
+        indent(&report::untrack::render(&untracked, &policy, mode, verbose))
     );
     let left_tracked = in_commit && !dry_run && !untracked.is_empty();
     if left_tracked {
-        println!(
+        sayln!(
             "   not untracked: `git commit -a` and `git commit -- PATH` run this hook on a \
              temporary index that git throws away"
         );
     }
 
-    println!("2. .gitignore");
+    sayln!("2. .gitignore");
     if !ignore_plan.changes() {
-        println!("   .gitignore already expresses the policy");
+        sayln!("   .gitignore already expresses the policy");
     } else if dry_run {
-        print!("{}", indent(&report::gitignore::diff(&ignore_plan)));
+        say!("{}", indent(&report::gitignore::diff(&ignore_plan)));
     } else {
         gitignore::apply(&ignore_plan)?;
-        println!("   updated .gitignore: the pycache-policy block at its end expresses the policy");
+        sayln!("   updated .gitignore: the pycache-policy block at its end expresses the policy");
     }
     for d in &ignore_plan.defeated {
-        println!(
+        sayln!(
             "   still wrong by git's rules: {} ({})",
             report::display_path(&d.probe.path),
             d.why_unfixable()
@@ -219,27 +236,35 @@ pub(crate) fn clean(
 
     let mut failed = false;
     if let Some(plan) = &purge_plan {
-        println!("3. purge");
+        sayln!("3. purge");
         let done = (!dry_run).then(|| purge::apply(plan));
         failed = done.as_ref().is_some_and(|d| !d.failed.is_empty());
-        print!("{}", indent(&report::purge::render(plan, done.as_ref())));
+        say!(
+            "{}",
+            indent(&report::purge::render(plan, done.as_ref(), verbose))
+        );
     }
 
     let staged = !untracked.is_empty();
     let ignore_changed = ignore_plan.changes();
     if dry_run {
-        println!("(dry run: nothing was changed)");
+        sayln!("(dry run: nothing was changed)");
     } else if left_tracked {
-        println!("\nRun `pycache-policy clean` on its own, then commit again.");
-    } else if staged || ignore_changed {
-        println!("\nNext, review and commit:");
-        println!("  git status");
-        if ignore_changed {
-            println!("  git add .gitignore");
+        // The pre-commit framework runs the hook from its own environment: the command may not
+        // be on the user's PATH, and advising it then would not work.
+        if on_path("pycache-policy") {
+            sayln!("\nRun `pycache-policy clean` on its own, then commit again.");
+        } else {
+            sayln!(
+                "\nStage your changes with `git add` and run `git commit` again without `-a` or \
+                 paths: this hook then untracks them in the real index."
+            );
         }
-        println!("  git commit -m \"Stop tracking Python bytecode caches\"");
     } else {
-        println!("\nNothing to commit: the repository already follows the policy.");
+        say!(
+            "{}",
+            next_steps(repo, &matcher, staged && !untracked.no_commits())?
+        );
     }
     let fixed = !dry_run && (staged || ignore_changed);
     Ok(if failed {
@@ -249,6 +274,55 @@ pub(crate) fn clean(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What is left to do after `clean`, from the state of the repository rather than from what
+/// this run changed: untracking staged by an earlier run is still to be committed, and a
+/// `.gitignore` git does not have yet is still to be added. `untracked_now`: this run untracked
+/// paths that a commit has.
+fn next_steps(
+    repo: &Repo,
+    matcher: &pycache_policy::policy::matcher::Matcher,
+    untracked_now: bool,
+) -> Result<String, Error> {
+    use pycache_policy::fix::untrack;
+    use std::fmt::Write as _;
+    let pending = untrack::staged_removals(repo, matcher)?;
+    let status = repo
+        .git
+        .status_file(Path::new(".gitignore"))
+        .unwrap_or(git2::Status::CURRENT);
+    let add_gitignore = status.intersects(git2::Status::WT_NEW | git2::Status::WT_MODIFIED);
+    let gitignore_staged =
+        status.intersects(git2::Status::INDEX_NEW | git2::Status::INDEX_MODIFIED);
+    let no_commits = repo
+        .git
+        .head()
+        .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch);
+    let mut out = String::new();
+    if !(pending > 0 || untracked_now || add_gitignore || gitignore_staged) {
+        out.push_str("\nNothing to commit: the repository already follows the policy.\n");
+        return Ok(out);
+    }
+    out.push_str("\nNext, review and commit:\n  git status\n");
+    if add_gitignore {
+        out.push_str("  git add .gitignore\n");
+    }
+    if no_commits {
+        out.push_str("  git commit\n(the repository has no commits yet: its first commit leaves the caches out)\n");
+    } else if pending > 0 || untracked_now {
+        let _ = writeln!(out, "  {}", untrack::COMMIT_COMMAND);
+        if !untracked_now {
+            let _ = writeln!(
+                out,
+                "(the untracking of {pending} {} is staged, not yet committed)",
+                if pending == 1 { "path" } else { "paths" }
+            );
+        }
+    } else {
+        out.push_str("  git commit -m \"Keep Python bytecode caches out with .gitignore\"\n");
+    }
+    Ok(out)
 }
 
 fn on_path(program: &str) -> bool {

@@ -7,7 +7,7 @@ mod check;
 pub mod errors;
 mod fix;
 mod info;
-mod output;
+pub(crate) mod output;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +21,86 @@ pub use args::Cli;
 use args::Command;
 
 const EXIT_FINDINGS: u8 = 1;
+
+/// The command line as clap reads it, built, with `--policy` hidden where it does nothing: the
+/// commands that describe the tool read no policy.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    let mut cmd = Cli::command();
+    // A global argument is not copied into a subcommand that has its own of that name: a hidden
+    // one, so that `schema --policy FILE` still parses, as it did.
+    for name in ["schema", "completions", "man"] {
+        cmd = cmd.mut_subcommand(name, |s| {
+            s.arg(
+                clap::Arg::new("policy")
+                    .long("policy")
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .hide(true),
+            )
+        });
+    }
+    cmd.build();
+    cmd
+}
+
+/// Parses the process's arguments (exiting with clap's message when they do not parse).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches as _;
+    let matches = command()
+        .try_get_matches()
+        .unwrap_or_else(|e| closest_first(e).exit());
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// clap orders the subcommands it suggests for a misspelt one by its own similarity, which puts
+/// `schema` before `check` for `chek`; a user who drops or swaps a letter means the command
+/// fewest edits away, so that one comes first.
+fn closest_first(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return e;
+    }
+    let typed = match e.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => return e,
+    };
+    if let Some(ContextValue::Strings(mut names)) = e.get(ContextKind::SuggestedSubcommand).cloned()
+    {
+        names.sort_by_key(|n| edits(&typed, n));
+        e.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::Strings(names),
+        );
+    }
+    e
+}
+
+/// Edits (insertions, deletions, substitutions, swaps of neighbours) from `a` to `b`.
+fn edits(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
 
 /// Runs the parsed command; `Err` means it could not run (exit 2).
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
@@ -51,6 +131,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             ci,
             format,
             quiet,
+            policy_from,
+            deny,
+            warn,
+            verbose,
         } => check::check(
             &repo,
             policy,
@@ -62,6 +146,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ci,
                 format,
                 quiet,
+                policy_from,
+                deny,
+                warn,
+                verbose,
             },
         ),
         Command::Audit { all, format } => check::audit(&repo, policy, all, format),
@@ -70,14 +158,29 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Gitignore { dry_run } => fix::gitignore(&repo, policy, dry_run),
         Command::Explain { paths, format } => info::explain(&repo, &cwd, policy, &paths, format),
         Command::Init => fix::init(&repo),
-        Command::Untrack { dry_run } => fix::untrack(&repo, policy, dry_run),
-        Command::Purge { dry_run, orphans } => fix::purge(&repo, policy, dry_run, orphans),
+        Command::Untrack { dry_run, verbose } => fix::untrack(&repo, policy, dry_run, verbose),
+        Command::Purge {
+            dry_run,
+            orphans,
+            verbose,
+        } => fix::purge(&repo, policy, dry_run, orphans, verbose),
         Command::Clean {
             purge,
             orphans,
             dry_run,
             exit_non_zero_on_fix,
-        } => fix::clean(&repo, policy, purge, orphans, dry_run, exit_non_zero_on_fix),
+            verbose,
+        } => fix::clean(
+            &repo,
+            policy,
+            fix::CleanArgs {
+                with_purge: purge,
+                orphans,
+                dry_run,
+                fail_on_fix: exit_non_zero_on_fix,
+                verbose,
+            },
+        ),
         Command::Inspect { .. }
         | Command::Schema
         | Command::Completions { .. }

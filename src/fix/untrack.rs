@@ -36,7 +36,7 @@ use crate::util::fs::{CommitStep, LockFile};
 use crate::util::path::parent;
 
 /// The commit to make after untracking.
-pub(crate) const COMMIT_COMMAND: &str = "git commit -m \"Stop tracking Python bytecode caches\"";
+pub const COMMIT_COMMAND: &str = "git commit -m \"Stop tracking Python bytecode caches\"";
 
 /// What untrack removes (or removed) from the index.
 #[derive(Debug, Default)]
@@ -45,6 +45,9 @@ pub struct Plan {
     pub(crate) removals: Vec<Removal>,
     /// Positions of the removed entries in the index that was read.
     positions: Vec<usize>,
+    /// The repository has no commit yet: what is removed was only ever staged, so there is no
+    /// commit to make about it.
+    pub(crate) no_commits: bool,
 }
 
 /// One path removed from the index.
@@ -69,6 +72,11 @@ impl Plan {
         self.removals.is_empty()
     }
 
+    /// Whether the repository has no commit yet (so what was removed was only ever staged).
+    pub fn no_commits(&self) -> bool {
+        self.no_commits
+    }
+
     /// The number of paths removed.
     pub(crate) fn num_paths(&self) -> usize {
         self.removals.len()
@@ -80,6 +88,36 @@ impl Plan {
         folders.sort_unstable();
         folders.dedup();
         folders.len()
+    }
+}
+
+/// How many paths the policy forbids that `HEAD` tracks and the index no longer has: untracking
+/// already staged (by an earlier `untrack` or `clean`) and not yet committed.
+pub fn staged_removals(repo: &Repo, matcher: &Matcher) -> Result<usize, Error> {
+    let Some(tree) = repo.head_tree()? else {
+        return Ok(0);
+    };
+    let index = repo.staged_index()?;
+    let mut count = 0;
+    let mut failed = None;
+    tree.walk(TreeWalkMode::PreOrder, |root, item| {
+        if item.kind() != Some(ObjectType::Blob) {
+            return TreeWalkResult::Ok;
+        }
+        let path = [root.as_bytes(), item.name_bytes()].concat();
+        if !matches!(matcher.verdict(&path), CacheVerdict::Forbidden { .. }) {
+            return TreeWalkResult::Ok;
+        }
+        let i = index.lower_bound(&path);
+        if index.get(i).is_none_or(|e| e.path != &path[..]) {
+            count += 1;
+        }
+        TreeWalkResult::Ok
+    })
+    .unwrap_or_else(|e| failed = Some(e));
+    match failed {
+        Some(e) => Err(Error::git("walk the tree of HEAD")(e)),
+        None => Ok(count),
     }
 }
 
@@ -180,7 +218,10 @@ fn racily_clean(repo: &Repo, index: &IndexFile, removed: &[usize]) -> Result<Vec
 }
 
 fn plan_index(repo: &Repo, index: &IndexFile, matcher: &Matcher) -> Result<Plan, Error> {
-    let mut plan = Plan { ..Plan::default() };
+    let mut plan = Plan {
+        no_commits: repo.head_tree()?.is_none(),
+        ..Plan::default()
+    };
     // The last folder a forbid pattern excluded: every path below it is excluded by the same
     // pattern (git's rule: nothing below an excluded folder can be re-included), so only the
     // allow entries remain to be asked. Index order keeps a folder's paths together.

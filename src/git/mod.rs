@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod excludes;
+pub(crate) mod folders;
 pub mod index;
 pub mod pack;
 pub(crate) mod pattern;

@@ -139,6 +139,11 @@ pub enum Error {
         /// libgit2's error.
         source: git2::Error,
     },
+    /// A revision was asked for in a repository with no commit yet (`HEAD` names no commit).
+    NoCommits {
+        /// The revision as given.
+        rev: String,
+    },
     /// An object or pack of the repository exists but cannot be read (corrupt, truncated,
     /// hostile): no verdict is possible.
     Unreadable {
@@ -275,6 +280,10 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::Git { action, source } => write!(f, "cannot {action}: {}", source.message()),
+            Error::NoCommits { rev } => write!(
+                f,
+                "the repository has no commits yet, so there is no `{rev}` to judge"
+            ),
             Error::Unreadable { what, detail } => {
                 write!(f, "cannot read {what}: {detail}; nothing was judged")
             }

@@ -9,7 +9,7 @@ use crate::pyc::{Problem, PyVersion};
 
 /// The kind of a finding. Its [`Code::as_str`] is stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Code {
+pub enum Code {
     /// A path the policy forbids is staged (or tracked, with `--all`).
     TrackedCache,
     /// A folder kept on purpose has no tracked `README.md` explaining it.
@@ -34,11 +34,17 @@ pub(crate) enum Code {
     PycCodeMismatch,
     /// A kept pyc's code could not be compared with a recompiled one (no matching Python).
     PycRecompileUnavailable,
+    /// An allow entry matches nothing tracked (a typo, a wrong case, a folder since moved).
+    AllowlistUnmatched,
+    /// A range changes the policy it is judged by.
+    PolicyChanged,
+    /// The staged check used a policy file the index does not hold.
+    PolicyUntracked,
 }
 
 impl Code {
     /// Every code, for documentation and uniqueness tests.
-    pub(crate) const ALL: &'static [Code] = &[
+    pub const ALL: &'static [Code] = &[
         Code::TrackedCache,
         Code::AllowlistMissingReadme,
         Code::GitignoreMissingRule,
@@ -51,6 +57,9 @@ impl Code {
         Code::PycUncheckedHash,
         Code::PycCodeMismatch,
         Code::PycRecompileUnavailable,
+        Code::AllowlistUnmatched,
+        Code::PolicyChanged,
+        Code::PolicyUntracked,
     ];
 
     /// The codes of the kept-folder checks, whose level each allow entry sets.
@@ -65,8 +74,13 @@ impl Code {
         Code::PycRecompileUnavailable,
     ];
 
+    /// The code with this kebab-case name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
     /// The stable kebab-case name.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Code::TrackedCache => "tracked-cache",
             Code::AllowlistMissingReadme => "allowlist-missing-readme",
@@ -80,6 +94,9 @@ impl Code {
             Code::PycUncheckedHash => "pyc-unchecked-hash",
             Code::PycCodeMismatch => "pyc-code-mismatch",
             Code::PycRecompileUnavailable => "pyc-recompile-unavailable",
+            Code::AllowlistUnmatched => "allowlist-unmatched",
+            Code::PolicyChanged => "policy-changed",
+            Code::PolicyUntracked => "policy-untracked",
         }
     }
 
@@ -104,6 +121,12 @@ impl Code {
             Code::PycRecompileUnavailable => {
                 "a kept pyc's code could not be compared with a recompiled one"
             }
+            Code::PolicyChanged => {
+                "a range changes the policy it is judged by (the base side's policy judges it)"
+            }
+            Code::PolicyUntracked => {
+                "the policy file that judged the commit is not tracked, so CI will not see it"
+            }
             Code::PycInvalid => "a kept pyc has an unreadable header or an unknown magic number",
             Code::PycOrphan => "a kept pyc has no source beside its folder",
             Code::PycTagMismatch => {
@@ -116,6 +139,7 @@ impl Code {
             Code::PycUncheckedHash => {
                 "a kept pyc is unchecked-hash: Python uses it even when its source changes"
             }
+            Code::AllowlistUnmatched => "an allow entry of the policy matches nothing tracked",
         }
     }
 }
@@ -152,8 +176,9 @@ pub struct Finding {
     pub(crate) code: Code,
     /// Whether it fails the check.
     pub(crate) severity: Severity,
-    /// The repository-relative path it is about (bytes: git paths need not be UTF-8). For a
-    /// folder, without the trailing `/`.
+    /// The repository-relative path it is about (bytes: git paths need not be UTF-8), tracked or
+    /// on disk. For a folder, without the trailing `/`. Empty when the finding is about a rule
+    /// rather than a path (an ignore rule no tracked path shows missing).
     pub(crate) path: Vec<u8>,
     /// The cache folder the path belongs to, for grouping: the folder a forbid pattern excluded
     /// (such as `a/__pycache__`), else the path's parent folder (empty at the root).
@@ -186,8 +211,12 @@ pub(crate) enum Facts {
     IgnoreGap {
         /// The line that decides it, if any line does (for `allowlist-ignored`, always).
         decided_by: Option<IgnoreLine>,
-        /// How many more paths disagree the same way (same rule, same deciding line).
+        /// How many more tracked or existing paths disagree the same way (same rule, same
+        /// deciding line).
         more_like_it: usize,
+        /// When no tracked or existing path shows the gap (the finding then has no path): a path
+        /// a new cache would have, which git's rules get wrong, such as `__pycache__/x.pyc`.
+        example: Option<Vec<u8>>,
     },
     /// A kept pyc's header disagrees with its source (the `pyc-*` header codes).
     Pyc {
@@ -209,6 +238,25 @@ pub(crate) enum Facts {
         /// The command that writes the right pyc.
         fix: CompileCommand,
     },
+    /// An allow entry matches nothing tracked (`allowlist-unmatched`); `rule` is the entry.
+    AllowUnmatched {
+        /// A tracked path that the entry would match but for case (`01_Basics/__pycache__` for
+        /// `01_basics/__pycache__/`), as tracked.
+        tracked_spelling: Option<Vec<u8>>,
+    },
+    /// A range changes the policy it is judged by (`policy-changed`); `path` is the policy file.
+    PolicyChanged {
+        /// What changed.
+        change: PolicyChange,
+        /// Where the policy that judged the range came from.
+        judged_by: String,
+        /// Where the range's new policy comes from.
+        new: String,
+        /// Caches the range adds that only the new policy allows.
+        allowed_only_by_new: Vec<Vec<u8>>,
+    },
+    /// The staged check used a policy file the index does not hold (`policy-untracked`).
+    PolicyUntracked,
     /// The code of a kept pyc could not be compared (`pyc-recompile-unavailable`).
     RecompileUnavailable {
         /// The source it would be compared with.
@@ -218,6 +266,28 @@ pub(crate) enum Facts {
         /// Why not.
         why: String,
     },
+}
+
+/// How a range changes the policy, in a reviewer's terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyChange {
+    /// Allow entries the new policy adds (as written, folders with their `/`).
+    pub allow_added: Vec<String>,
+    /// Allow entries it removes.
+    pub allow_removed: Vec<String>,
+    /// Forbid patterns it adds.
+    pub forbid_added: Vec<String>,
+    /// Forbid patterns it drops.
+    pub forbid_dropped: Vec<String>,
+    /// Checks of a kept folder it lowers, each described (`` `k/` stale: error -> warning ``).
+    pub lowered: Vec<String>,
+}
+
+impl PolicyChange {
+    /// Whether the new policy allows something the old one did not.
+    pub fn widens(&self) -> bool {
+        !self.allow_added.is_empty() || !self.forbid_dropped.is_empty() || !self.lowered.is_empty()
+    }
 }
 
 /// Where a tracked cache was found.

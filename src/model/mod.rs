@@ -2,5 +2,5 @@
 //! that stop a command from giving a verdict.
 
 pub mod error;
-pub(crate) mod finding;
+pub mod finding;
 pub mod outcome;

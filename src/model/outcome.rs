@@ -1,7 +1,7 @@
 //! What a check returns: its findings and the paths that untrack them, and which entries it
 //! judged.
 
-use crate::model::finding::Finding;
+use crate::model::finding::{Code, Finding, Severity};
 
 /// Which index entries to judge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +23,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Counts findings with a code in `deny` as errors and those in `warn` as warnings
+    /// (`check --deny CODE`, `--warn CODE`); `warn` wins where both name a code.
+    pub fn set_levels(&mut self, deny: &[Code], warn: &[Code]) {
+        for f in &mut self.findings {
+            if warn.contains(&f.code) {
+                f.severity = Severity::Warning;
+            } else if deny.contains(&f.code) {
+                f.severity = Severity::Error;
+            }
+        }
+    }
+
     /// Whether any finding fails the check.
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(Finding::is_error)

@@ -34,9 +34,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde::Deserialize;
-use serde_json::json;
-
 use crate::pyc::{Header, PyVersion};
 use crate::util::bytes::hex;
 
@@ -49,6 +46,10 @@ pub(crate) struct Interpreter {
     pub(crate) path: PathBuf,
     /// Its full version, such as `3.12.1`.
     pub(crate) release: String,
+    /// It takes `-I` (Python 3.4 and later).
+    isolated: bool,
+    /// The `PATH` it runs with: the trusted folders of ours.
+    trusted_path: Vec<PathBuf>,
 }
 
 impl fmt::Display for Interpreter {
@@ -118,24 +119,47 @@ pub(crate) struct Job<'a> {
     pub(crate) source: &'a [u8],
 }
 
-/// Finds interpreters on a `PATH`, each version asked about once.
+/// Finds interpreters on a `PATH`, each version asked about once. Only absolute `PATH` folders
+/// outside the untrusted ones (the repository being judged) are searched: a relative entry such
+/// as `.` or `bin` would find a program the repository brings.
 pub(crate) struct Interpreters {
     path: Option<OsString>,
+    untrusted: Vec<PathBuf>,
     found: Vec<([u8; 4], Result<Interpreter, String>)>,
 }
 
 impl Interpreters {
-    /// Looks on this process's `PATH`.
-    pub(crate) fn from_env() -> Interpreters {
-        Interpreters::on_path(std::env::var_os("PATH"))
+    /// Looks on this process's `PATH`, never inside the `untrusted` folders.
+    pub(crate) fn from_env(untrusted: &[&Path]) -> Interpreters {
+        let mut found = Interpreters::on_path(std::env::var_os("PATH"));
+        found.untrusted = untrusted
+            .iter()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
+            .collect();
+        found
     }
 
     /// Looks on the given `PATH` value.
     pub(crate) fn on_path(path: Option<OsString>) -> Interpreters {
         Interpreters {
             path,
+            untrusted: Vec::new(),
             found: Vec::new(),
         }
+    }
+
+    /// The `PATH` folders that may be searched, in order.
+    fn trusted_dirs(&self) -> Vec<PathBuf> {
+        let Some(path) = self.path.as_ref() else {
+            return Vec::new();
+        };
+        std::env::split_paths(path)
+            .filter(|dir| dir.is_absolute())
+            .filter(|dir| {
+                let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+                !self.untrusted.iter().any(|u| real.starts_with(u))
+            })
+            .collect()
     }
 
     /// The interpreter that writes pycs with this header's magic number, or why there is none.
@@ -158,7 +182,7 @@ impl Interpreters {
                 refused.push(format!("{program} is not on PATH"));
                 continue;
             };
-            match probe(&path) {
+            match probe(&path, &self.trusted_dirs()) {
                 Err(why) => refused.push(format!("{program} ({}) {why}", path.display())),
                 Ok((release, their_magic)) => {
                     let theirs = release
@@ -178,6 +202,8 @@ impl Interpreters {
                             program,
                             path,
                             release,
+                            isolated: version >= PyVersion::new(3, 4),
+                            trusted_path: self.trusted_dirs(),
                         });
                     }
                 }
@@ -189,12 +215,12 @@ impl Interpreters {
         ))
     }
 
-    /// The first executable file called `program` in a `PATH` folder, as a shell finds it.
+    /// The first executable file called `program` in a trusted `PATH` folder, as a shell finds
+    /// it.
     fn which(&self, program: &str) -> Option<PathBuf> {
         use std::os::unix::fs::PermissionsExt as _;
-        let path = self.path.as_ref()?;
-        std::env::split_paths(path)
-            .filter(|dir| !dir.as_os_str().is_empty())
+        self.trusted_dirs()
+            .into_iter()
             .map(|dir| dir.join(program))
             .find(|candidate| {
                 std::fs::metadata(candidate)
@@ -216,20 +242,52 @@ sys.stdout.write('%d.%d.%d %d\\n' % (sys.version_info[0], sys.version_info[1],
                                      sys.version_info[2], m[0] | m[1] << 8))
 ";
 
-/// Runs an interpreter, isolated from the user's environment: `-E` ignores `PYTHON*` variables
-/// (`PYTHONDONTWRITEBYTECODE`, `PYTHONPATH`, …), `-s` the user's site-packages, `-B` writes no
-/// cache of the standard library modules it imports.
-fn python(path: &Path) -> Command {
+/// Runs an interpreter so that nothing of the repository's can run in it:
+/// - `-E` ignores `PYTHON*` variables (`PYTHONPATH`, `PYTHONSTARTUP`, …), `-s` the user's
+///   site-packages, `-S` skips `site` altogether (no `.pth` file, no `sitecustomize`), `-B`
+///   writes no cache; from 3.4, `-I` isolates it further (and, from 3.11, keeps the current
+///   folder off `sys.path`). Every flag exists from Python 2.6 on but `-I`.
+/// - It starts in `/`, not in the repository: with `-c`, Python puts the current folder first
+///   on `sys.path` (before 3.11, or without `-I`), so a `json.py` there would be imported, and a
+///   pyenv shim would read the repository's `.python-version`.
+/// - Its environment holds only what finding and starting an interpreter needs (`PATH` cut to
+///   its trusted folders, `HOME`, pyenv's and the locale's variables), none of it the
+///   repository's.
+///
+/// The sources and pycs go to it as data on its standard input; the scripts import only
+/// `sys`, `marshal` and the codecs the sources declare.
+fn python(path: &Path, isolated: bool, trusted_path: &[PathBuf]) -> Command {
     let mut cmd = Command::new(path);
-    cmd.args(["-E", "-s", "-B"])
-        .env_remove("PYTHONDONTWRITEBYTECODE")
+    if isolated {
+        cmd.arg("-I");
+    }
+    cmd.args(["-E", "-s", "-S", "-B"])
+        .current_dir("/")
+        .env_clear()
         .stdin(Stdio::null());
+    if let Ok(joined) = std::env::join_paths(trusted_path) {
+        cmd.env("PATH", joined);
+    }
+    for name in [
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "LC_CTYPE",
+        "PYENV_ROOT",
+        "PYENV_VERSION",
+        "SYSTEMROOT",
+        "TMPDIR",
+    ] {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
     cmd
 }
 
 /// The interpreter's release and magic number, or why it could not tell.
-fn probe(path: &Path) -> Result<(String, u16), String> {
-    let out = python(path)
+fn probe(path: &Path, trusted_path: &[PathBuf]) -> Result<(String, u16), String> {
+    let out = python(path, false, trusted_path)
         .args(["-c", PROBE])
         .output()
         .map_err(|e| format!("cannot be run: {e}"))?;
@@ -263,10 +321,12 @@ fn failure(out: &std::process::Output) -> String {
     }
 }
 
-/// Reads jobs (hex-encoded bytes) as JSON on standard input, compiles each source as the pyc's
-/// name and co_filename say, and prints one verdict per job as JSON. Runs on Python 2.7 and 3.x.
+/// Reads jobs on standard input, one a line (`HEADER-SIZE LEVELS PYC-HEX SOURCE-HEX`), compiles
+/// each source as the pyc's name and co_filename say, and prints one verdict a line
+/// (`VERDICT<TAB>DETAIL`, the detail's `\`, tab and newline escaped). It imports only the
+/// built-in `sys` and `marshal`, so nothing on `sys.path` is loaded. Runs on Python 2.7 and 3.x.
 const COMPARE: &str = r#"
-import binascii, json, marshal, sys
+import marshal, sys
 
 CODE = type(compile("", "", "exec"))
 ATTRS = ("co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_nlocals",
@@ -320,8 +380,14 @@ def diff(old, new, where):
             where, short(old), short(new))
     return None
 
+def unhex(text):
+    try:
+        return bytes.fromhex(text)
+    except AttributeError:
+        return text.decode("hex")
+
 def judge(job):
-    data = binascii.unhexlify(job["pyc"])
+    data = unhex(job["pyc"])
     body = data[job["header_size"]:]
     try:
         old = marshal.loads(body)
@@ -329,7 +395,7 @@ def judge(job):
         return "differs", "its code cannot be unmarshalled: %s: %s" % (type(e).__name__, e)
     if not isinstance(old, CODE):
         return "differs", "it holds %s, not a code object" % short(old)
-    source = binascii.unhexlify(job["source"])
+    source = unhex(job["source"])
     verdict, detail = None, None
     for level in job["optimize"]:
         try:
@@ -347,17 +413,50 @@ def judge(job):
         verdict, detail = "differs", found or "the code objects are not equal"
     return verdict, detail
 
+def clean(text):
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
 out = []
-for job in json.load(sys.stdin):
+for line in sys.stdin.read().split("\n"):
+    if not line:
+        continue
+    size, levels, pyc, source = line.split(" ")
+    job = {"header_size": int(size), "optimize": [int(x) for x in levels.split(",")],
+           "pyc": pyc, "source": source}
     verdict, detail = judge(job)
-    out.append({"verdict": verdict, "detail": detail})
-sys.stdout.write(json.dumps(out))
+    out.append(verdict + "\t" + clean(detail or ""))
+sys.stdout.write("".join(o + "\n" for o in out))
 "#;
 
-#[derive(Deserialize)]
+/// One line of [`COMPARE`]'s answer.
 struct Answer {
     verdict: String,
     detail: Option<String>,
+}
+
+impl Answer {
+    /// `VERDICT<TAB>DETAIL`, the detail unescaped; `None` for a line that is not one.
+    fn parse(line: &str) -> Option<Answer> {
+        let (verdict, detail) = line.split_once('\t')?;
+        let mut out = String::with_capacity(detail.len());
+        let mut chars = detail.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                '\\' => out.push('\\'),
+                _ => return None,
+            }
+        }
+        Some(Answer {
+            verdict: verdict.to_string(),
+            detail: (!out.is_empty()).then_some(out),
+        })
+    }
 }
 
 /// The optimization levels a pyc's name allows (PEP 488 `.opt-N`; a `.pyo` was written with
@@ -450,25 +549,29 @@ fn run_batch(
     batch: &[(usize, Vec<u8>)],
 ) -> Vec<RecompileResult> {
     let unavailable = |why: String| vec![RecompileResult::Unavailable(why); batch.len()];
-    let input: Vec<_> = batch
-        .iter()
-        .map(|(i, levels)| {
-            let job = &jobs[*i];
-            json!({
-                "pyc": hex(job.pyc),
-                "header_size": job.header.layout().header_size(),
-                "source": hex(job.source),
-                "optimize": levels,
-            })
-        })
-        .collect();
-    let input = serde_json::to_vec(&input).expect("JSON values serialize");
-    let child = python(&interpreter.path)
-        .args(["-c", COMPARE])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+    let mut input = String::new();
+    for (i, levels) in batch {
+        let job = &jobs[*i];
+        let levels: Vec<String> = levels.iter().map(u8::to_string).collect();
+        input.push_str(&format!(
+            "{} {} {} {}\n",
+            job.header.layout().header_size(),
+            levels.join(","),
+            hex(job.pyc),
+            hex(job.source)
+        ));
+    }
+    let input = input.into_bytes();
+    let child = python(
+        &interpreter.path,
+        interpreter.isolated,
+        &interpreter.trusted_path,
+    )
+    .args(["-c", COMPARE])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn();
     let mut child = match child {
         Ok(child) => child,
         Err(e) => return unavailable(format!("{} cannot be run: {e}", interpreter.program)),
@@ -490,14 +593,13 @@ fn run_batch(
             failure(&out)
         ));
     }
-    let answers: Vec<Answer> = match serde_json::from_slice(&out.stdout) {
-        Ok(answers) => answers,
-        Err(e) => {
-            return unavailable(format!(
-                "{} printed something other than the expected answer ({e})",
-                interpreter.program
-            ));
-        }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let answers: Option<Vec<Answer>> = text.lines().map(Answer::parse).collect();
+    let Some(answers) = answers else {
+        return unavailable(format!(
+            "{} printed something other than the expected answer",
+            interpreter.program
+        ));
     };
     if answers.len() != batch.len() {
         return unavailable(format!(
@@ -522,6 +624,33 @@ fn run_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_unescape_their_detail() {
+        let a = Answer::parse("differs\tm > f: co_code differs\\n\\tx\\\\").unwrap();
+        assert_eq!(a.verdict, "differs");
+        assert_eq!(a.detail.as_deref(), Some("m > f: co_code differs\n\tx\\"));
+        assert_eq!(Answer::parse("identical\t").unwrap().detail, None);
+        assert!(Answer::parse("no tab").is_none());
+        assert!(Answer::parse("differs\tbad \\q escape").is_none());
+    }
+
+    #[test]
+    fn relative_and_untrusted_path_folders_are_never_searched() {
+        let repo = tempfile::tempdir().unwrap();
+        let bin = repo.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let path = std::env::join_paths([
+            std::path::Path::new("."),
+            std::path::Path::new("bin"),
+            bin.as_path(),
+            std::path::Path::new("/usr/bin"),
+        ])
+        .unwrap();
+        let mut pythons = Interpreters::on_path(Some(path));
+        pythons.untrusted = vec![std::fs::canonicalize(repo.path()).unwrap()];
+        assert_eq!(pythons.trusted_dirs(), [PathBuf::from("/usr/bin")]);
+    }
 
     #[test]
     fn optimization_levels_follow_the_name() {

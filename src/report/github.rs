@@ -33,15 +33,26 @@ impl Render for Github {
             if let Some(fix) = fix_for(report.outcome, f) {
                 let _ = write!(message, "; {fix}");
             }
+            // A finding about a rule rather than a path annotates no file.
+            let file = if f.path.is_empty() {
+                String::new()
+            } else {
+                format!("file={},", escape_property(&file))
+            };
             let _ = writeln!(
                 out,
-                "::{command} file={},title={}::{}",
-                escape_property(&file),
+                "::{command} {file}title={}::{}",
                 escape_property(&format!("pycache-policy {}", f.code)),
                 escape_data(&message)
             );
         }
-        out.push_str(&Human { color: false }.render(report));
+        out.push_str(
+            &Human {
+                color: false,
+                verbose: true,
+            }
+            .render(report),
+        );
         out
     }
 }

@@ -8,13 +8,16 @@ use std::fmt::Write as _;
 
 use super::message;
 use super::{
-    Render, Report, Subject, display_path, findings_of, fix_text, folder_heading, plural, short_id,
+    LARGEST_FOLDERS, LIST_AT_MOST, Render, Report, Subject, display_path, findings_of, fix_text,
+    folder_heading, plural, short_id,
 };
 use crate::model::finding::{Code, Finding, Severity};
 
 /// The human renderer.
 pub(super) struct Human {
     pub(super) color: bool,
+    /// List every finding, however many (`--verbose`); otherwise many are summarised.
+    pub(super) verbose: bool,
 }
 
 const RED: &str = "\x1b[1;31m";
@@ -81,11 +84,17 @@ impl Render for Human {
         } else if !caches.is_empty() {
             self.caches_by_folder(&mut out, &where_, &caches);
         }
-        for f in outcome
+        let others: Vec<&Finding> = outcome
             .findings
             .iter()
             .filter(|f| f.code != Code::TrackedCache)
-        {
+            .collect();
+        let shown = if self.verbose || others.len() <= LIST_AT_MOST {
+            others.len()
+        } else {
+            LIST_AT_MOST / 2
+        };
+        for f in &others[..shown] {
             let _ = writeln!(
                 out,
                 "{}: {}",
@@ -93,7 +102,15 @@ impl Render for Human {
                 message::message(f)
             );
         }
-        let fixes = fix_text(report);
+        if shown < others.len() {
+            let _ = writeln!(
+                out,
+                "and {} more {} (`--verbose` lists them, `--format json` too)",
+                others.len() - shown,
+                plural(others.len() - shown, "finding", "findings")
+            );
+        }
+        let fixes = fix_text(report, self.verbose || caches.len() <= LIST_AT_MOST);
         if !fixes.is_empty() {
             out.push('\n');
         }
@@ -124,13 +141,31 @@ impl Human {
             groups.len(),
             plural(groups.len(), "folder", "folders"),
         );
-        for (folder, files) in &groups {
+        let listed = self.verbose || caches.len() <= LIST_AT_MOST;
+        // Many: the largest folders, with counts, and how many more.
+        let mut order: Vec<(&&[u8], &Vec<&Finding>)> = groups.iter().collect();
+        if !listed {
+            order.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+            order.truncate(LARGEST_FOLDERS);
+        }
+        for (folder, files) in &order {
             let mut rules: Vec<&str> = files.iter().map(|f| f.rule.as_str()).collect();
+            rules.sort_unstable();
             rules.dedup();
             let _ = writeln!(out, "{}", folder_heading(folder, files.len(), &rules));
-            for f in files {
-                let _ = writeln!(out, "      {}", display_path(&f.path));
+            if listed {
+                for f in files.iter() {
+                    let _ = writeln!(out, "      {}", display_path(&f.path));
+                }
             }
+        }
+        if order.len() < groups.len() {
+            let more = groups.len() - order.len();
+            let _ = writeln!(
+                out,
+                "  and {more} more {} (`--verbose` lists every file)",
+                plural(more, "folder", "folders")
+            );
         }
     }
 
@@ -156,17 +191,29 @@ impl Human {
             commits.len(),
             plural(commits.len(), "commit", "commits"),
         );
-        for id in commits {
+        // Many: the first commits, a few paths of each, and how many more.
+        let listed = self.verbose || caches.len() <= LIST_AT_MOST;
+        let total = commits.len();
+        if !listed {
+            commits.truncate(LARGEST_FOLDERS);
+        }
+        for id in &commits {
             let summary = report
                 .subject
                 .commit(id)
                 .map(|c| c.summary.as_str())
                 .unwrap_or_default();
             let _ = writeln!(out, "  commit {} {summary}", short_id(id));
-            for f in findings_of(report.outcome, Some(id))
+            let added: Vec<&Finding> = findings_of(report.outcome, Some(id))
                 .into_iter()
                 .filter(|f| f.code == Code::TrackedCache)
-            {
+                .collect();
+            let shown = if listed {
+                added.len()
+            } else {
+                added.len().min(3)
+            };
+            for f in &added[..shown] {
                 let _ = writeln!(
                     out,
                     "      {} (forbidden by `{}`)",
@@ -174,6 +221,17 @@ impl Human {
                     f.rule
                 );
             }
+            if shown < added.len() {
+                let _ = writeln!(out, "      and {} more", added.len() - shown);
+            }
+        }
+        if commits.len() < total {
+            let more = total - commits.len();
+            let _ = writeln!(
+                out,
+                "  and {more} more {} (`--verbose` lists every file)",
+                plural(more, "commit", "commits")
+            );
         }
     }
 }

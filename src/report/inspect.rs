@@ -71,7 +71,12 @@ pub fn human(inspections: &[Inspection]) -> String {
         }
         for p in &x.problems {
             let code = crate::checks::kept::code_of(p.kind());
-            let _ = writeln!(out, "  {}[{code}]: {p}", default_severity(code));
+            let _ = writeln!(
+                out,
+                "  {}[{code}]: {}",
+                default_severity(code),
+                problem_text(p, t.location)
+            );
         }
         match &x.recompiled {
             None => {}
@@ -139,7 +144,7 @@ pub fn json(inspections: &[Inspection]) -> String {
                     json!({
                         "code": code.as_str(),
                         "severity": default_severity(code),
-                        "message": p.to_string(),
+                        "message": problem_text(p, t.location),
                     })
                 })
                 .collect();
@@ -188,6 +193,16 @@ fn default_severity(code: Code) -> &'static str {
     match PycChecks::default_level(code) {
         Level::Error => "error",
         Level::Warning | Level::Off => "warning",
+    }
+}
+
+/// A problem's sentence, with its source named as where it was read from: the pyc reader words
+/// the source as the hook reads it, staged, and a pyc read from disk was judged against the file.
+fn problem_text(p: &crate::pyc::Problem, location: Location) -> String {
+    let text = p.to_string();
+    match location {
+        Location::Index => text,
+        Location::Disk => text.replace("the staged source", "the source on disk"),
     }
 }
 

@@ -12,7 +12,9 @@
 //!              "commits": [ { "id", "summary" } ], "chosen_by" (or null) } (scope "range") }
 //! ```
 //!
-//! `path` and `folder` are repository-relative and `/`-separated; a path that is not UTF-8 has
+//! `path` and `folder` are repository-relative and `/`-separated; `path` is tracked or on disk,
+//! or `null` for a finding about a rule rather than a path (an ignore rule no tracked path shows
+//! missing: the message names the rule). A path that is not UTF-8 has
 //! its bytes in `path_bytes` and a lossy `path`. Commit ids are full hexadecimal ids.
 //!
 //! Fields and `scope` values are only added within a [`super::JSON_VERSION`], never renamed or
@@ -80,7 +82,7 @@ fn findings(report: &Report<'_>) -> Vec<Value> {
             let mut item = json!({
                 "code": f.code.as_str(),
                 "severity": f.severity.as_str(),
-                "path": String::from_utf8_lossy(&f.path),
+                "path": (!f.path.is_empty()).then(|| String::from_utf8_lossy(&f.path)),
                 "folder": String::from_utf8_lossy(&f.folder),
                 "rule": f.rule,
                 "message": message::message(f),

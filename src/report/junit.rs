@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::message;
-use super::{Render, Report, display_path, fix_for};
+use super::{Render, Report, fix_for};
 use crate::model::finding::Severity;
 
 /// The JUnit renderer.
@@ -32,7 +32,7 @@ impl Render for Junit {
             escape(&suite)
         );
         for f in &report.outcome.findings {
-            let mut name = display_path(&f.path);
+            let mut name = super::shown_path(f);
             if let Some(commit) = &f.commit {
                 let _ = write!(name, " @ {}", super::short_id(commit));
             }
@@ -41,7 +41,7 @@ impl Render for Junit {
                 "    <testcase classname=\"pycache-policy.{}\" name=\"{}\" file=\"{}\">",
                 f.code,
                 escape(&name),
-                escape(&display_path(&f.path))
+                escape(&super::shown_path(f))
             );
             match f.severity {
                 Severity::Error => {

@@ -36,6 +36,7 @@ pub(crate) fn message(f: &Finding) -> String {
         Facts::IgnoreGap {
             decided_by,
             more_like_it,
+            example,
         } => {
             let more = match more_like_it {
                 0 => String::new(),
@@ -50,14 +51,36 @@ pub(crate) fn message(f: &Finding) -> String {
                 ),
                 _ => format!("`pycache-policy gitignore` {done}"),
             };
-            match (f.code, decided_by) {
-                (Code::AllowlistIgnored, Some(d)) => format!(
+            // No tracked or existing path shows the gap: name the rule, and what a new file
+            // would meet.
+            let new_file = example
+                .as_deref()
+                .filter(|_| f.path.is_empty())
+                .map(display_path);
+            match (f.code, decided_by, new_file) {
+                (Code::AllowlistIgnored, Some(d), Some(new)) => format!(
+                    "git ignores a new `{new}` ({}), so files of the kept `{rule}` cannot be \
+                     added with `git add`; {}",
+                    decided(d),
+                    fix(Some(d), "re-includes them")
+                ),
+                (Code::AllowlistIgnored, Some(d), None) => format!(
                     "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added with \
                      `git add`; {}",
                     decided(d),
                     fix(Some(d), "re-includes it")
                 ),
-                (_, by) => format!(
+                (_, None, Some(new)) => format!(
+                    "no ignore rule covers `{rule}`: a new `{new}` would be staged by `git add \
+                     .`; {}",
+                    fix(None, "adds the rule")
+                ),
+                (_, Some(d), Some(new)) => format!(
+                    "a new `{new}` would be staged by `git add .`: {} re-includes it; {}",
+                    decided(d),
+                    fix(Some(d), "adds the rule")
+                ),
+                (_, by, None) => format!(
                     "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; {}",
                     match by {
                         Some(d) => format!("{} re-includes it", decided(d)),
@@ -67,6 +90,21 @@ pub(crate) fn message(f: &Finding) -> String {
                 ),
             }
         }
+        Facts::AllowUnmatched { tracked_spelling } => match tracked_spelling {
+            Some(tracked) => {
+                let tracked = display_path(tracked);
+                let slash = if rule.ends_with('/') { "/" } else { "" };
+                format!(
+                    "the allow entry `{rule}` matches nothing tracked, but `{tracked}{slash}` is \
+                     tracked, which differs only in case (git compares paths case-sensitively): \
+                     write `path = \"{tracked}{slash}\"` in the policy"
+                )
+            }
+            None => format!(
+                "the allow entry `{rule}` matches nothing tracked: check its spelling, or remove \
+                 it from the policy"
+            ),
+        },
         Facts::Pyc { problem, fix } => {
             format!("`{shown}`: {problem}; {}", pyc_fix(&f.path, fix))
         }
@@ -87,6 +125,69 @@ pub(crate) fn message(f: &Finding) -> String {
                 .map(|i| format!(" (recompiled with {i})"))
                 .unwrap_or_default(),
             compile_command(fix)
+        ),
+        Facts::PolicyChanged {
+            change,
+            judged_by,
+            new,
+            allowed_only_by_new,
+        } => {
+            let list = |items: &[String]| {
+                items
+                    .iter()
+                    .map(|i| {
+                        if i.starts_with('`') {
+                            i.clone()
+                        } else {
+                            format!("`{i}`")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut parts = Vec::new();
+            for (what, items) in [
+                ("allow entries added", &change.allow_added),
+                ("allow entries removed", &change.allow_removed),
+                ("forbid patterns dropped", &change.forbid_dropped),
+                ("forbid patterns added", &change.forbid_added),
+                ("checks lowered", &change.lowered),
+            ] {
+                if !items.is_empty() {
+                    parts.push(format!("{what}: {}", list(items)));
+                }
+            }
+            let mut text = format!(
+                "the policy changes ({}); {judged_by} judged this, not {new}",
+                parts.join("; ")
+            );
+            if !allowed_only_by_new.is_empty() {
+                let shown: Vec<String> = allowed_only_by_new
+                    .iter()
+                    .take(3)
+                    .map(|p| format!("`{}`", display_path(p)))
+                    .collect();
+                let more = allowed_only_by_new.len().saturating_sub(3);
+                text.push_str(&format!(
+                    "; only the new policy allows what this adds: {}{}",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            text.push_str(
+                "; a change to the policy takes effect once it is merged: merge it on its own \
+                 first (or judge with `--policy-from head` in a job only trusted branches run)",
+            );
+            text
+        }
+        Facts::PolicyUntracked => format!(
+            "`{shown}` judged this commit but is not tracked, so the commit does not carry it and \
+             CI will not see it: `git add {}`",
+            shell_quote(&f.path)
         ),
         Facts::RecompileUnavailable {
             source,

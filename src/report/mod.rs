@@ -100,10 +100,22 @@ pub trait Render {
     fn render(&self, report: &Report<'_>) -> String;
 }
 
-/// The renderer for `format`; `color` applies to the human report only.
-pub fn renderer(format: Format, color: bool) -> Box<dyn Render> {
+/// How many findings (or paths) a human report lists one by one; more are summarised: counts,
+/// the [`LARGEST_FOLDERS`], and one short command that fixes them all.
+pub(crate) const LIST_AT_MOST: usize = 20;
+
+/// How many folders a summary names, largest first.
+pub(crate) const LARGEST_FOLDERS: usize = 5;
+
+/// The longest `git rm --cached` command a human report prints; a longer one would fill the
+/// screen, and `pycache-policy untrack` does the same.
+const LONGEST_COMMAND: usize = 200;
+
+/// The renderer for `format`; `color` and `verbose` (list everything) apply to the human report
+/// only: the other formats are always complete.
+pub fn renderer(format: Format, color: bool, verbose: bool) -> Box<dyn Render> {
     match format {
-        Format::Human => Box::new(human::Human { color }),
+        Format::Human => Box::new(human::Human { color, verbose }),
         Format::Json => Box::new(json::Json),
         Format::Github => Box::new(github::Github),
         Format::Sarif => Box::new(sarif::Sarif),
@@ -136,9 +148,22 @@ fn positive_patterns(policy: &Policy) -> Vec<&str> {
 
 /// How to fix the findings, in sentences with the commands, or nothing when there is nothing
 /// to untrack or rewrite.
-fn fix_text(report: &Report<'_>) -> Vec<String> {
+///
+/// `exact`: the findings were listed one by one, so the exact `git rm -r --cached` command fits,
+/// unless it is too long for a screen; otherwise `pycache-policy untrack`, which does the same.
+fn fix_text(report: &Report<'_>, exact: bool) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(cmd) = untrack_command(report.outcome) {
+        let cmd = if exact && cmd.len() <= LONGEST_COMMAND {
+            cmd
+        } else {
+            format!(
+                "pycache-policy untrack\n(the same as `git rm -r --cached` on {} {}; `--format json` \
+                 prints that command)",
+                report.outcome.untrack.len(),
+                plural(report.outcome.untrack.len(), "path", "paths")
+            )
+        };
         let how = match report.subject {
             Subject::Staged => "To fix, untrack them (the files stay on disk) and commit again",
             Subject::All => "To fix, untrack them (the files stay on disk) and commit",
@@ -172,7 +197,15 @@ fn fix_text(report: &Report<'_>) -> Vec<String> {
              git rebase -i {onto}"
         ));
     }
-    if !out.is_empty() {
+    // Where the ignore side was judged, its warnings say whether .gitignore lacks a rule; after
+    // `pycache-policy gitignore` it does not, and advising lines it has would mislead.
+    let ignore_judged = matches!(report.subject, Subject::Staged | Subject::All);
+    let ignore_gap = report
+        .outcome
+        .findings
+        .iter()
+        .any(|f| f.code == crate::model::finding::Code::GitignoreMissingRule);
+    if !out.is_empty() && (ignore_gap || !ignore_judged) {
         out.push(format!(
             "To keep them out for good, have these lines in .gitignore (`pycache-policy gitignore` adds them):\n  {}",
             positive_patterns(report.policy).join("\n  ")
@@ -202,6 +235,16 @@ fn fix_for(outcome: &Outcome, f: &Finding) -> Option<String> {
             short_id(c)
         )),
         (None, None) => None,
+    }
+}
+
+/// A finding's path as git shows it, or for a finding about a rule rather than a path, the rule
+/// (`rule *.py[co]`).
+pub(crate) fn shown_path(f: &Finding) -> String {
+    if f.path.is_empty() {
+        format!("rule {}", f.rule)
+    } else {
+        display_path(&f.path)
     }
 }
 

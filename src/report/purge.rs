@@ -1,12 +1,16 @@
 //! What `purge` prints: the plan (with `--dry-run`) or what it removed, and what it kept.
 use crate::fix::purge::*;
+use crate::report::{LARGEST_FOLDERS, LIST_AT_MOST};
 use crate::util::bytes::{human_bytes, plural};
 use crate::util::path::display_path;
 use std::fmt::Write as _;
 
 /// Human output: what is (or would be) removed, per folder, with counts and bytes, and what is
 /// left alone and why.
-pub fn render(plan: &Plan, done: Option<&Done>) -> String {
+///
+/// Many folders (more than [`LIST_AT_MOST`]) are summarised unless `verbose`: the largest, and
+/// how many more.
+pub fn render(plan: &Plan, done: Option<&Done>, verbose: bool) -> String {
     let mut out = String::new();
     let verb = if done.is_some() {
         "removed"
@@ -27,7 +31,12 @@ pub fn render(plan: &Plan, done: Option<&Done>) -> String {
             _ => groups.push((folder, 1, r.bytes)),
         }
     }
-    for (folder, n, bytes) in &groups {
+    let mut shown: Vec<&(&[u8], usize, u64)> = groups.iter().collect();
+    if !verbose && shown.len() > LIST_AT_MOST {
+        shown.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+        shown.truncate(LARGEST_FOLDERS);
+    }
+    for (folder, n, bytes) in shown.iter().copied() {
         let shown = if folder.is_empty() {
             "(repository root)".to_string()
         } else {
@@ -40,8 +49,37 @@ pub fn render(plan: &Plan, done: Option<&Done>) -> String {
             human_bytes(*bytes)
         );
     }
-    for (path, why) in &plan.kept {
-        let _ = writeln!(out, "  kept {}: {}", display_path(path), reason(*why));
+    if shown.len() < groups.len() {
+        let more = groups.len() - shown.len();
+        let _ = writeln!(
+            out,
+            "  and {more} more {} (`--verbose` lists every folder)",
+            plural(more, "folder", "folders")
+        );
+    }
+    if verbose || plan.kept.len() <= LIST_AT_MOST {
+        for (path, why) in &plan.kept {
+            let _ = writeln!(out, "  kept {}: {}", display_path(path), reason(*why));
+        }
+    } else {
+        // Many: one line per reason, with a count and the first path.
+        let mut reasons: Vec<(String, usize, &[u8])> = Vec::new();
+        for (path, why) in &plan.kept {
+            let why = reason(*why);
+            match reasons.iter_mut().find(|r| r.0 == why) {
+                Some(r) => r.1 += 1,
+                None => reasons.push((why.to_string(), 1, path)),
+            }
+        }
+        for (why, n, first) in &reasons {
+            let _ = writeln!(
+                out,
+                "  kept {n} {} (such as {}): {why}",
+                plural(*n, "file", "files"),
+                display_path(first)
+            );
+        }
+        let _ = writeln!(out, "  (`--verbose` lists every file kept)");
     }
     let tracked = plan.remove.iter().filter(|r| r.tracked).count();
     match done {

@@ -46,7 +46,7 @@ impl Render for Sarif {
                     "locations": [{
                         "physicalLocation": {
                             "artifactLocation": {
-                                "uri": uri(&f.path),
+                                "uri": uri(located(f)),
                                 "uriBaseId": "%SRCROOT%",
                             },
                             "region": { "startLine": 1 },
@@ -56,7 +56,11 @@ impl Render for Sarif {
                         "pycachePolicy/v1": format!(
                             "{}:{}",
                             f.code,
-                            String::from_utf8_lossy(&f.path)
+                            if f.path.is_empty() {
+                                format!("rule {}", f.rule).into()
+                            } else {
+                                String::from_utf8_lossy(&f.path)
+                            }
                         ),
                     },
                 });
@@ -105,6 +109,16 @@ impl Render for Sarif {
         let mut s = serde_json::to_string_pretty(&doc).expect("a JSON value always serializes");
         s.push('\n');
         s
+    }
+}
+
+/// Where a result is located: its path, or for a finding about an ignore rule rather than a
+/// path, the root `.gitignore` that would hold the rule (code scanning wants a location).
+fn located(f: &crate::model::finding::Finding) -> &[u8] {
+    if f.path.is_empty() {
+        b".gitignore"
+    } else {
+        &f.path
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::message;
-use super::{Report, Subject, display_path, short_id, untrack_command};
+use super::{Report, Subject, short_id, untrack_command};
 
 /// Findings listed in the table; the rest are counted.
 pub(crate) const MAX_ROWS: usize = 50;
@@ -63,7 +63,7 @@ pub fn step_summary(report: &Report<'_>) -> String {
                 "| {} | `{}` | `{}` | {} | {} |",
                 f.severity.as_str(),
                 f.code,
-                cell(&display_path(&f.path)),
+                cell(&super::shown_path(f)),
                 f.commit
                     .as_deref()
                     .map(|c| format!("`{}`", short_id(c)))

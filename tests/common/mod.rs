@@ -265,7 +265,8 @@ fn findings_of(report: &serde_json::Value, severity: &str) -> Vec<String> {
             format!(
                 "{} {}",
                 f["code"].as_str().unwrap(),
-                f["path"].as_str().unwrap()
+                // A finding about a rule rather than a path has `path: null`.
+                f["path"].as_str().unwrap_or("-")
             )
         })
         .collect()

@@ -65,6 +65,17 @@ fn provisioned_venv() -> PathBuf {
         if ready() {
             return Ok(());
         }
+        // Said once, by the process holding the lock, straight to the terminal: the test harness
+        // captures `eprintln!`, and a first run that sits for a minute should say why.
+        {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "pycache-policy tests: installing the Python test tools into {} from \
+                 .ci/requirements.txt (once; set PYCACHE_POLICY_TOOLS to use another environment)",
+                dir.display()
+            );
+        }
         let run = |cmd: &mut std::process::Command| {
             let out = cmd.output().map_err(|e| e.to_string())?;
             if out.status.success() {

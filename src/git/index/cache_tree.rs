@@ -19,7 +19,7 @@ struct Node<'a> {
 }
 
 /// A parsed cache tree, borrowing the extension's bytes.
-pub(super) struct CacheTree<'a> {
+pub(crate) struct CacheTree<'a> {
     /// Node 0 is the root.
     nodes: Vec<Node<'a>>,
 }
@@ -100,6 +100,20 @@ impl<'a> CacheTree<'a> {
         children
             .binary_search_by(|&c| name_order(self.nodes[c].name, name))
             .ok()
+    }
+
+    /// The tree id recorded for the folder `dir` (`a/b`, empty for the root), when the cache
+    /// tree has a valid node for it: the id of the tree its index entries make.
+    pub(crate) fn valid_oid(&self, dir: &[u8]) -> Option<&'a [u8]> {
+        let mut node = 0;
+        if !dir.is_empty() {
+            for name in dir.split(|&b| b == b'/') {
+                let at = self.find_child(node, name)?;
+                node = self.nodes[node].children[at];
+            }
+        }
+        let n = &self.nodes[node];
+        (n.entry_count >= 0).then_some(n.oid)
     }
 
     /// git's `cache_tree_invalidate_path` for a removed index entry at `path`: every folder on

@@ -34,7 +34,7 @@
 //! - the trailer is the SHA-1 of the rest, or zeros with `index.skipHash`. SHA-256 repositories
 //!   are refused for now.
 
-mod cache_tree;
+pub(crate) mod cache_tree;
 mod resolve_undo;
 
 use std::fmt;
@@ -642,6 +642,16 @@ impl IndexFile {
         let raw = &self.entries[i];
         let p = raw.path_start as usize;
         &self.paths[p..p + raw.path_len as usize]
+    }
+
+    /// The cache-tree extension, when the index has one git would read.
+    pub(crate) fn cache_tree(&self) -> Option<cache_tree::CacheTree<'_>> {
+        let ext = self
+            .extensions
+            .iter()
+            .rev()
+            .find(|e| &e.signature == b"TREE")?;
+        cache_tree::CacheTree::parse(&self.data[ext.start..ext.end], self.oid_len)
     }
 
     /// The extensions git writes after removing the entries at `removed`, in git's order.

@@ -48,6 +48,9 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('--range', '--range', [CompletionResultType]::ParameterName, 'Judge what a range of commits adds or changes: BASE..HEAD compares BASE''s tree with HEAD''s, BASE...HEAD compares their merge base with HEAD (what a pull request shows)')
             [CompletionResult]::new('--tree', '--tree', [CompletionResultType]::ParameterName, 'Judge every path of the tree of REV (a commit, tag or tree); works in a bare repository')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--policy-from', '--policy-from', [CompletionResultType]::ParameterName, 'Which policy judges: `base` (a range''s base side; the default for --range and --ci), `head` (what the change brings: only in a job that trusted branches run), `worktree` (the policy file on disk), `index` (the policy as staged; the default otherwise)')
+            [CompletionResult]::new('--deny', '--deny', [CompletionResultType]::ParameterName, 'Count findings with this code as errors (repeatable), for example `--deny policy-changed`')
+            [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'Count findings with this code as warnings only (repeatable)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Judge every tracked path, not only what the next commit changes')
@@ -55,6 +58,8 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('--ci', '--ci', [CompletionResultType]::ParameterName, 'Take the range from the CI environment (GitHub Actions pull_request, push and merge_group events; GitLab CI merge request and branch pipelines) and say which it chose. Exit 2 when the environment does not name one')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing when there are no findings')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing when there are no findings')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -119,6 +124,8 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be untracked and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -128,6 +135,8 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be removed and delete nothing')
             [CompletionResult]::new('--orphans', '--orphans', [CompletionResultType]::ParameterName, 'Also remove pycs whose source .py is missing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -139,27 +148,29 @@ Register-ArgumentCompleter -Native -CommandName 'pycache-policy' -ScriptBlock {
             [CompletionResult]::new('--orphans', '--orphans', [CompletionResultType]::ParameterName, 'With --purge: also remove pycs whose source .py is missing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what each step would do and change nothing')
             [CompletionResult]::new('--exit-non-zero-on-fix', '--exit-non-zero-on-fix', [CompletionResultType]::ParameterName, 'Exit 1 when anything was changed (or needed changing), so a hook that fixes also stops the commit for a review')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;schema' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;completions' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'pycache-policy;man' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'policy')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR (like `git -C DIR`); may be repeated')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Read the policy from FILE instead of looking for it in the repository')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

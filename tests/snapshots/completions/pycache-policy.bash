@@ -161,7 +161,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__check)
-            opts="-q -C -h --all --range --each-commit --tree --ci --format --quiet --policy --help"
+            opts="-q -v -C -h --all --range --each-commit --tree --ci --format --quiet --policy-from --deny --warn --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +177,18 @@ _pycache__policy() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json github sarif junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --policy-from)
+                    COMPREPLY=($(compgen -W "base head worktree index" -- "${cur}"))
+                    return 0
+                    ;;
+                --deny)
+                    COMPREPLY=($(compgen -W "tracked-cache allowlist-missing-readme gitignore-missing-rule allowlist-ignored pyc-stale pyc-orphan pyc-tag-mismatch pyc-invalid pyc-unverifiable pyc-unchecked-hash pyc-code-mismatch pyc-recompile-unavailable allowlist-unmatched policy-changed policy-untracked" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn)
+                    COMPREPLY=($(compgen -W "tracked-cache allowlist-missing-readme gitignore-missing-rule allowlist-ignored pyc-stale pyc-orphan pyc-tag-mismatch pyc-invalid pyc-unverifiable pyc-unchecked-hash pyc-code-mismatch pyc-recompile-unavailable allowlist-unmatched policy-changed policy-untracked" -- "${cur}"))
                     return 0
                     ;;
                 -C)
@@ -195,7 +207,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__clean)
-            opts="-C -h --purge --orphans --dry-run --exit-non-zero-on-fix --policy --help"
+            opts="-v -C -h --purge --orphans --dry-run --exit-non-zero-on-fix --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,11 +235,11 @@ _pycache__policy() {
                 return 0
             fi
             case "${prev}" in
-                -C)
+                --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy)
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -587,11 +599,11 @@ _pycache__policy() {
                 return 0
             fi
             case "${prev}" in
-                -C)
+                --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy)
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -603,7 +615,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__purge)
-            opts="-C -h --dry-run --orphans --policy --help"
+            opts="-v -C -h --dry-run --orphans --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -631,11 +643,11 @@ _pycache__policy() {
                 return 0
             fi
             case "${prev}" in
-                -C)
+                --policy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --policy)
+                -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -669,7 +681,7 @@ _pycache__policy() {
             return 0
             ;;
         pycache__subcmd__policy__subcmd__untrack)
-            opts="-C -h --dry-run --policy --help"
+            opts="-v -C -h --dry-run --verbose --policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -44,6 +44,9 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --range 'Judge what a range of commits adds or changes: BASE..HEAD compares BASE''s tree with HEAD''s, BASE...HEAD compares their merge base with HEAD (what a pull request shows)'
             cand --tree 'Judge every path of the tree of REV (a commit, tag or tree); works in a bare repository'
             cand --format 'Output format'
+            cand --policy-from 'Which policy judges: `base` (a range''s base side; the default for --range and --ci), `head` (what the change brings: only in a job that trusted branches run), `worktree` (the policy file on disk), `index` (the policy as staged; the default otherwise)'
+            cand --deny 'Count findings with this code as errors (repeatable), for example `--deny policy-changed`'
+            cand --warn 'Count findings with this code as warnings only (repeatable)'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
             cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand --all 'Judge every tracked path, not only what the next commit changes'
@@ -51,6 +54,8 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --ci 'Take the range from the CI environment (GitHub Actions pull_request, push and merge_group events; GitLab CI merge request and branch pipelines) and say which it chose. Exit 2 when the environment does not name one'
             cand -q 'Print nothing when there are no findings'
             cand --quiet 'Print nothing when there are no findings'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -107,6 +112,8 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
             cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand --dry-run 'Print what would be untracked and change nothing'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -115,6 +122,8 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand --dry-run 'Print what would be removed and delete nothing'
             cand --orphans 'Also remove pycs whose source .py is missing'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -125,24 +134,26 @@ set edit:completion:arg-completer[pycache-policy] = {|@words|
             cand --orphans 'With --purge: also remove pycs whose source .py is missing'
             cand --dry-run 'Print what each step would do and change nothing'
             cand --exit-non-zero-on-fix 'Exit 1 when anything was changed (or needed changing), so a hook that fixes also stops the commit for a review'
+            cand -v 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
+            cand --verbose 'List every path, however many (by default many are summarised: counts, the largest folders, and one command that fixes them all)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;schema'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;completions'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'pycache-policy;man'= {
+            cand --policy 'policy'
             cand -C 'Run as if started in DIR (like `git -C DIR`); may be repeated'
-            cand --policy 'Read the policy from FILE instead of looking for it in the repository'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
