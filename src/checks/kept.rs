@@ -72,7 +72,12 @@ pub(crate) fn kept_folders(
     // `HEAD`'s folders, each read once (a kept folder's tree, looked up from the root for each
     // file, would be inflated again for every one of them).
     let head = match scope {
-        Scope::Staged => Some(repo.head_tree()?.map(|t| Folders::new(&repo.git, t))),
+        Scope::Staged => match repo.head_tree()? {
+            Some(t) => Some(Some(
+                Folders::new(&repo.git, t.id()).map_err(Error::git("open the object database"))?,
+            )),
+            None => Some(None),
+        },
         Scope::All => None,
     };
 
@@ -561,6 +566,7 @@ impl Staged<'_> {
     fn changed(&self, head: &Folders<'_>, path: &[u8], now: Option<Blob>) -> Result<bool, Error> {
         let before = head
             .entry(path)
+            .map_err(Error::git("read a tree of HEAD"))?
             .filter(|&(_, mode)| mode != MODE_SPARSE_DIR && mode != MODE_GITLINK)
             .map(|(oid, mode)| Blob { oid, mode });
         Ok(before != now)

@@ -52,7 +52,12 @@ pub fn check_staged(
     };
     // As `git diff --cached`: objects of the local store are not hash-checked on read.
     git2::opts::strict_hash_verification(false);
-    let folders = head.clone().map(|t| Folders::new(&repo.git, t));
+    let folders = match &head {
+        Some(t) => {
+            Some(Folders::new(&repo.git, t.id()).map_err(Error::git("open the object database"))?)
+        }
+        None => None,
+    };
     let mut judge = StagedJudge {
         policy,
         matcher,
@@ -61,6 +66,7 @@ pub fn check_staged(
         cache_tree: index.cache_tree(),
         unchanged: RefCell::new(FastMap::default()),
         last_excluded: None,
+        failed: RefCell::new(None),
         findings: Vec::new(),
         probes: Vec::new(),
         kept_touched: vec![false; policy.allow.len()],
@@ -81,6 +87,9 @@ pub fn check_staged(
     }
     for (dir, oid) in sparse {
         judge.sparse_dir(repo, &dir, &oid)?;
+    }
+    if let Some(e) = judge.failed.borrow_mut().take() {
+        return Err(Error::git("read a tree of HEAD")(e));
     }
 
     let mut findings = judge.findings;
@@ -167,6 +176,8 @@ struct StagedJudge<'a, 'r> {
     unchanged: RefCell<FastMap<Vec<u8>, bool>>,
     /// The last folder a forbid pattern excluded, and the pattern.
     last_excluded: Option<(Vec<u8>, &'a str)>,
+    /// The first tree of `HEAD` that could not be read: the check then has no verdict.
+    failed: RefCell<Option<git2::Error>>,
     findings: Vec<Finding>,
     /// The judged paths, for the ignore side.
     probes: Vec<Probe>,
@@ -254,8 +265,12 @@ impl<'a> StagedJudge<'a, '_> {
             return false;
         }
         match head.entry(path) {
-            Some((id, m)) => id.as_bytes() != oid || m != mode,
-            None => true,
+            Ok(Some((id, m))) => id.as_bytes() != oid || m != mode,
+            Ok(None) => true,
+            Err(e) => {
+                self.failed.borrow_mut().get_or_insert(e);
+                true
+            }
         }
     }
 
@@ -270,9 +285,16 @@ impl<'a> StagedJudge<'a, '_> {
         }
         let above = !dir.is_empty() && self.folder_unchanged(parent(dir));
         let same = above
-            || match (tree.valid_oid(dir), head.entry(dir)) {
-                (Some(ours), Some((theirs, 0o040000))) => ours == theirs.as_bytes(),
-                _ => false,
+            || match tree.valid_oid(dir) {
+                None => false,
+                Some(ours) => match head.entry(dir) {
+                    Ok(Some((theirs, 0o040000))) => ours == theirs.as_bytes(),
+                    Ok(_) => false,
+                    Err(e) => {
+                        self.failed.borrow_mut().get_or_insert(e);
+                        false
+                    }
+                },
             };
         self.unchanged.borrow_mut().insert(dir.to_vec(), same);
         same

@@ -1,63 +1,87 @@
-//! The folders of one tree, each read from the object database at most once. Looking a path up
-//! from the root each time re-reads every tree on the way (and libgit2 caches only objects up to
-//! 4 KiB, so a large folder is inflated again for every file in it); this reads each folder's
-//! tree once and finds a file in it by binary search.
+//! The folders of one tree, each read from the object database at most once, with this crate's
+//! bounded readers ([`crate::git::diff::Objects`]). Looking a path up from the root each time
+//! re-reads every tree on the way (and libgit2 caches only objects up to 4 KiB, so a large
+//! folder is inflated again for every file in it); this reads each folder's tree once and finds a
+//! file in it by a hash lookup. A tree that cannot be read is an error naming it, never a hang
+//! or a silent "not there".
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{Oid, Repository};
 
+use crate::git::diff::{Entries, Objects};
 use crate::util::hash::FastMap;
 use crate::util::path::split_last;
 
+/// The mode of a folder in a tree.
+const MODE_TREE: u32 = 0o040000;
+
+/// One folder's records: name to (mode, id).
+type Folder = FastMap<Vec<u8>, (u32, Oid)>;
+
 /// A tree's folders, read as they are asked for.
 pub(crate) struct Folders<'r> {
-    repo: &'r Repository,
-    root: Rc<Tree<'r>>,
-    /// Folder path (no trailing `/`, empty for the root) to its tree, or `None` where the tree
-    /// has no folder there.
-    read: RefCell<FastMap<Vec<u8>, Option<Rc<Tree<'r>>>>>,
+    objects: Objects<'r>,
+    root: Oid,
+    /// Folder path (no trailing `/`, empty for the root) to its records, or `None` where the
+    /// tree has no folder there.
+    read: RefCell<FastMap<Vec<u8>, Option<Rc<Folder>>>>,
 }
 
 impl<'r> Folders<'r> {
-    /// The folders of `root`.
-    pub(crate) fn new(repo: &'r Repository, root: Tree<'r>) -> Folders<'r> {
-        Folders {
-            repo,
-            root: Rc::new(root),
+    /// The folders of the tree `root` of `repo`.
+    pub(crate) fn new(repo: &'r Repository, root: Oid) -> Result<Folders<'r>, git2::Error> {
+        Ok(Folders {
+            objects: Objects::new(repo)?,
+            root,
             read: RefCell::new(FastMap::default()),
-        }
+        })
     }
 
-    /// The tree of the folder `dir`, if the tree has one there.
-    pub(crate) fn folder(&self, dir: &[u8]) -> Option<Rc<Tree<'r>>> {
-        if dir.is_empty() {
-            return Some(self.root.clone());
-        }
+    /// The records of the folder `dir`, if the tree has one there.
+    fn folder(&self, dir: &[u8]) -> Result<Option<Rc<Folder>>, git2::Error> {
         if let Some(known) = self.read.borrow().get(dir) {
-            return known.clone();
+            return Ok(known.clone());
         }
-        let (parent, name) = split_last(dir);
-        let found = self.folder(parent).and_then(|tree| {
-            let entry = tree.get_name_bytes(name)?;
-            match entry.kind() {
-                Some(ObjectType::Tree) => self.repo.find_tree(entry.id()).ok().map(Rc::new),
-                _ => None,
+        let id = if dir.is_empty() {
+            Some(self.root)
+        } else {
+            let (parent, name) = split_last(dir);
+            match self.folder(parent)? {
+                Some(records) => match records.get(name) {
+                    Some(&(MODE_TREE, id)) => Some(id),
+                    _ => None,
+                },
+                None => None,
             }
-        });
+        };
+        let found = match id {
+            Some(id) => {
+                let data = self.objects.checked_tree(id)?;
+                let mut records = Folder::default();
+                for entry in Entries::new(&data).flatten() {
+                    records.insert(
+                        entry.name.to_vec(),
+                        (entry.mode, Oid::from_bytes(entry.id)?),
+                    );
+                }
+                Some(Rc::new(records))
+            }
+            None => None,
+        };
         self.read.borrow_mut().insert(dir.to_vec(), found.clone());
-        found
+        Ok(found)
     }
 
     /// The id and mode of the entry at `path` (a file, a link, a gitlink or a folder), if any.
-    pub(crate) fn entry(&self, path: &[u8]) -> Option<(Oid, u32)> {
+    pub(crate) fn entry(&self, path: &[u8]) -> Result<Option<(Oid, u32)>, git2::Error> {
         if path.is_empty() {
-            return Some((self.root.id(), 0o040000));
+            return Ok(Some((self.root, MODE_TREE)));
         }
         let (parent, name) = split_last(path);
-        let tree = self.folder(parent)?;
-        let entry = tree.get_name_bytes(name)?;
-        Some((entry.id(), entry.filemode() as u32))
+        Ok(self
+            .folder(parent)?
+            .and_then(|records| records.get(name).map(|&(mode, id)| (id, mode))))
     }
 }
