@@ -94,3 +94,53 @@ fn the_scanner_sees_an_upward_import() {
     let found = crate_paths("use crate::report::display_path; // crate::cli in a comment\n");
     assert_eq!(found, vec![(1, "report".to_string())]);
 }
+
+/// The longest function of `text` in lines, with its name: a `fn` line and the line that closes
+/// it at the same indentation.
+fn longest_functions(text: &str, limit: usize) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let is_fn = [
+            "fn ",
+            "pub fn ",
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "const fn ",
+        ]
+        .iter()
+        .any(|p| trimmed.starts_with(p));
+        if !is_fn || trimmed.ends_with(';') {
+            continue;
+        }
+        let close = format!("{}}}", " ".repeat(indent));
+        if let Some(end) = lines[i + 1..].iter().position(|l| *l == close) {
+            let len = end + 2;
+            if len > limit {
+                let name = trimmed.split('(').next().unwrap_or(trimmed).to_string();
+                out.push((name, len));
+            }
+        }
+    }
+    out
+}
+
+/// No function a reader cannot hold: about 120 lines at most (the test allows 130).
+#[test]
+fn no_function_is_longer_than_a_reader_can_hold() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut long = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (name, len) in longest_functions(&text, 130) {
+            long.push(format!("{}: {name} is {len} lines", file.display()));
+        }
+    }
+    assert!(long.is_empty(), "{}", long.join("\n"));
+    let sample = format!("fn f() {{\n{}}}\n", "    x;\n".repeat(140));
+    assert_eq!(longest_functions(&sample, 130), [("fn f".to_string(), 142)]);
+}

@@ -117,12 +117,39 @@ pub fn check_staged(
         };
         findings.extend(ignore_findings(&excludes, matcher, &probes, &is_real));
     }
-    for (kept, touched) in policy.allow.iter().zip(judge.kept_touched) {
+    findings.extend(kept_folder_findings(
+        repo,
+        index,
+        policy,
+        scope,
+        head.as_ref(),
+        &judge.kept_touched,
+    ));
+    findings.extend(crate::checks::kept::kept_folders(
+        repo, index, policy, matcher, scope,
+    )?);
+    findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
+    let untrack = untrack_paths(index, matcher, &findings);
+    Ok(Outcome { findings, untrack })
+}
+
+/// The findings about the allow entries themselves: a kept folder the commit touches (or, with
+/// no `HEAD`, any) without the README that explains it, and an entry that matches nothing.
+fn kept_folder_findings(
+    repo: &Repo,
+    index: &IndexFile,
+    policy: &Policy,
+    scope: Scope,
+    head: Option<&git2::Tree<'_>>,
+    kept_touched: &[bool],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (kept, &touched) in policy.allow.iter().zip(kept_touched) {
         if !kept.require_readme {
             continue;
         }
         let ignore_case = repo.ignore_case();
-        let relevant = match &head {
+        let relevant = match head {
             None => has_entries(index, kept, ignore_case),
             // A README deleted by this commit matters as much as a new file in the folder.
             Some(tree) => {
@@ -155,12 +182,7 @@ pub fn check_staged(
             findings.push(allowlist_unmatched(kept, spelling));
         }
     }
-    findings.extend(crate::checks::kept::kept_folders(
-        repo, index, policy, matcher, scope,
-    )?);
-    findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
-    let untrack = untrack_paths(index, matcher, &findings);
-    Ok(Outcome { findings, untrack })
+    findings
 }
 
 /// Judges entries one at a time, collecting findings.

@@ -3,7 +3,9 @@
 //! finding's `message`.
 
 use crate::model::finding::Code;
-use crate::model::finding::{CompileCommand, Facts, Finding, FoundIn, IgnoreLine, PycFix};
+use crate::model::finding::{
+    CompileCommand, Facts, Finding, FoundIn, IgnoreLine, PolicyChange, PycFix,
+};
 use crate::policy::README_NAME;
 use crate::pyc::PyVersion;
 use crate::util::path::{display_path, shell_quote};
@@ -37,59 +39,7 @@ pub(crate) fn message(f: &Finding) -> String {
             decided_by,
             more_like_it,
             example,
-        } => {
-            let more = match more_like_it {
-                0 => String::new(),
-                n => format!(" (and {n} more like it)"),
-            };
-            let decided = |d: &IgnoreLine| format!("{}:{} `{}`", d.file, d.line, d.pattern);
-            // The block in the root .gitignore outweighs everything but a deeper .gitignore.
-            let fix = |d: Option<&IgnoreLine>, done: &str| match d {
-                Some(d) if d.outranks_root => format!(
-                    "change or remove that line: {} outranks the root .gitignore",
-                    d.file
-                ),
-                _ => format!("`pycache-policy gitignore` {done}"),
-            };
-            // No tracked or existing path shows the gap: name the rule, and what a new file
-            // would meet.
-            let new_file = example
-                .as_deref()
-                .filter(|_| f.path.is_empty())
-                .map(display_path);
-            match (f.code, decided_by, new_file) {
-                (Code::AllowlistIgnored, Some(d), Some(new)) => format!(
-                    "git ignores a new `{new}` ({}), so files of the kept `{rule}` cannot be \
-                     added with `git add`; {}",
-                    decided(d),
-                    fix(Some(d), "re-includes them")
-                ),
-                (Code::AllowlistIgnored, Some(d), None) => format!(
-                    "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added with \
-                     `git add`; {}",
-                    decided(d),
-                    fix(Some(d), "re-includes it")
-                ),
-                (_, None, Some(new)) => format!(
-                    "no ignore rule covers `{rule}`: a new `{new}` would be staged by `git add \
-                     .`; {}",
-                    fix(None, "adds the rule")
-                ),
-                (_, Some(d), Some(new)) => format!(
-                    "a new `{new}` would be staged by `git add .`: {} re-includes it; {}",
-                    decided(d),
-                    fix(Some(d), "adds the rule")
-                ),
-                (_, by, None) => format!(
-                    "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; {}",
-                    match by {
-                        Some(d) => format!("{} re-includes it", decided(d)),
-                        None => format!("no ignore rule covers `{rule}`"),
-                    },
-                    fix(by.as_ref(), "adds the rule")
-                ),
-            }
-        }
+        } => ignore_gap(f, decided_by, more_like_it, example),
         Facts::AllowUnmatched { tracked_spelling } => match tracked_spelling {
             Some(tracked) => {
                 let tracked = display_path(tracked);
@@ -131,59 +81,7 @@ pub(crate) fn message(f: &Finding) -> String {
             judged_by,
             new,
             allowed_only_by_new,
-        } => {
-            let list = |items: &[String]| {
-                items
-                    .iter()
-                    .map(|i| {
-                        if i.starts_with('`') {
-                            i.clone()
-                        } else {
-                            format!("`{i}`")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let mut parts = Vec::new();
-            for (what, items) in [
-                ("allow entries added", &change.allow_added),
-                ("allow entries removed", &change.allow_removed),
-                ("forbid patterns dropped", &change.forbid_dropped),
-                ("forbid patterns added", &change.forbid_added),
-                ("checks lowered", &change.lowered),
-            ] {
-                if !items.is_empty() {
-                    parts.push(format!("{what}: {}", list(items)));
-                }
-            }
-            let mut text = format!(
-                "the policy changes ({}); {judged_by} judged this, not {new}",
-                parts.join("; ")
-            );
-            if !allowed_only_by_new.is_empty() {
-                let shown: Vec<String> = allowed_only_by_new
-                    .iter()
-                    .take(3)
-                    .map(|p| format!("`{}`", display_path(p)))
-                    .collect();
-                let more = allowed_only_by_new.len().saturating_sub(3);
-                text.push_str(&format!(
-                    "; only the new policy allows what this adds: {}{}",
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                ));
-            }
-            text.push_str(
-                "; a change to the policy takes effect once it is merged: merge it on its own \
-                 first (or judge with `--policy-from head` in a job only trusted branches run)",
-            );
-            text
-        }
+        } => policy_changed(change, judged_by, new, allowed_only_by_new),
         Facts::PolicyUntracked => format!(
             "`{shown}` judged this commit but is not tracked, so the commit does not carry it and \
              CI will not see it: `git add {}`",
@@ -201,6 +99,128 @@ pub(crate) fn message(f: &Finding) -> String {
             version.map(|v| v.to_string()).unwrap_or_default(),
         ),
     }
+}
+
+/// The sentence of a `gitignore-missing-rule` or `allowlist-ignored` finding.
+fn ignore_gap(
+    f: &Finding,
+    decided_by: &Option<IgnoreLine>,
+    more_like_it: &usize,
+    example: &Option<Vec<u8>>,
+) -> String {
+    let rule = &f.rule;
+    let shown = display_path(&f.path);
+    let more = match more_like_it {
+        0 => String::new(),
+        n => format!(" (and {n} more like it)"),
+    };
+    let decided = |d: &IgnoreLine| format!("{}:{} `{}`", d.file, d.line, d.pattern);
+    // The block in the root .gitignore outweighs everything but a deeper .gitignore.
+    let fix = |d: Option<&IgnoreLine>, done: &str| match d {
+        Some(d) if d.outranks_root => format!(
+            "change or remove that line: {} outranks the root .gitignore",
+            d.file
+        ),
+        _ => format!("`pycache-policy gitignore` {done}"),
+    };
+    // No tracked or existing path shows the gap: name the rule, and what a new file
+    // would meet.
+    let new_file = example
+        .as_deref()
+        .filter(|_| f.path.is_empty())
+        .map(display_path);
+    match (f.code, decided_by, new_file) {
+        (Code::AllowlistIgnored, Some(d), Some(new)) => format!(
+            "git ignores a new `{new}` ({}), so files of the kept `{rule}` cannot be \
+             added with `git add`; {}",
+            decided(d),
+            fix(Some(d), "re-includes them")
+        ),
+        (Code::AllowlistIgnored, Some(d), None) => format!(
+            "git ignores `{shown}`{more} ({}), so the kept `{rule}` cannot be added with \
+             `git add`; {}",
+            decided(d),
+            fix(Some(d), "re-includes it")
+        ),
+        (_, None, Some(new)) => format!(
+            "no ignore rule covers `{rule}`: a new `{new}` would be staged by `git add \
+             .`; {}",
+            fix(None, "adds the rule")
+        ),
+        (_, Some(d), Some(new)) => format!(
+            "a new `{new}` would be staged by `git add .`: {} re-includes it; {}",
+            decided(d),
+            fix(Some(d), "adds the rule")
+        ),
+        (_, by, None) => format!(
+            "git would not ignore `{shown}`{more}: {}, so `git add .` would stage it; {}",
+            match by {
+                Some(d) => format!("{} re-includes it", decided(d)),
+                None => format!("no ignore rule covers `{rule}`"),
+            },
+            fix(by.as_ref(), "adds the rule")
+        ),
+    }
+}
+
+/// The sentence of a `policy-changed` finding.
+fn policy_changed(
+    change: &PolicyChange,
+    judged_by: &str,
+    new: &str,
+    allowed_only_by_new: &[Vec<u8>],
+) -> String {
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| {
+                if i.starts_with('`') {
+                    i.clone()
+                } else {
+                    format!("`{i}`")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    for (what, items) in [
+        ("allow entries added", &change.allow_added),
+        ("allow entries removed", &change.allow_removed),
+        ("forbid patterns dropped", &change.forbid_dropped),
+        ("forbid patterns added", &change.forbid_added),
+        ("checks lowered", &change.lowered),
+    ] {
+        if !items.is_empty() {
+            parts.push(format!("{what}: {}", list(items)));
+        }
+    }
+    let mut text = format!(
+        "the policy changes ({}); {judged_by} judged this, not {new}",
+        parts.join("; ")
+    );
+    if !allowed_only_by_new.is_empty() {
+        let shown: Vec<String> = allowed_only_by_new
+            .iter()
+            .take(3)
+            .map(|p| format!("`{}`", display_path(p)))
+            .collect();
+        let more = allowed_only_by_new.len().saturating_sub(3);
+        text.push_str(&format!(
+            "; only the new policy allows what this adds: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    text.push_str(
+        "; a change to the policy takes effect once it is merged: merge it on its own \
+         first (or judge with `--policy-from head` in a job only trusted branches run)",
+    );
+    text
 }
 
 /// What to do about a problem of the kept pyc at `pyc`, completing the sentence that states it.

@@ -421,21 +421,7 @@ impl IndexFile {
         }
         // Extensions, then the trailing checksum.
         index.entries_end = r.pos;
-        while data.len().saturating_sub(r.pos) > oid_len {
-            let signature = r.take(4, "an extension")?;
-            let signature = [signature[0], signature[1], signature[2], signature[3]];
-            let size = r.u32("an extension")? as usize;
-            if &signature == b"link" {
-                return Err(IndexError::SplitIndex);
-            }
-            let start = r.pos;
-            r.take(size, "an extension")?;
-            index.extensions.push(Extension {
-                signature,
-                start,
-                end: r.pos,
-            });
-        }
+        index.extensions = read_extensions(&mut r, data.len(), oid_len)?;
         index.data = data;
         Ok(index)
     }
@@ -794,6 +780,32 @@ impl<'a> Reader<'a> {
         }
         Ok(value)
     }
+}
+
+/// The extensions after the entries, up to the trailing checksum (`oid_len` bytes). A split
+/// index (`link`) is refused: its entries live in another file.
+fn read_extensions(
+    r: &mut Reader<'_>,
+    len: usize,
+    oid_len: usize,
+) -> Result<Vec<Extension>, IndexError> {
+    let mut out = Vec::new();
+    while len.saturating_sub(r.pos) > oid_len {
+        let signature = r.take(4, "an extension")?;
+        let signature = [signature[0], signature[1], signature[2], signature[3]];
+        let size = r.u32("an extension")? as usize;
+        if &signature == b"link" {
+            return Err(IndexError::SplitIndex);
+        }
+        let start = r.pos;
+        r.take(size, "an extension")?;
+        out.push(Extension {
+            signature,
+            start,
+            end: r.pos,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
