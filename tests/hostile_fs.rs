@@ -36,8 +36,11 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             } else if t.is_symlink() {
                 let target = std::fs::read_link(entry.path()).unwrap();
                 out.push((entry.path(), target.into_os_string().into_encoded_bytes()));
-            } else {
+            } else if t.is_file() {
                 out.push((entry.path(), std::fs::read(entry.path()).unwrap()));
+            } else {
+                // A FIFO or a socket: reading it could block; its existence is what counts.
+                out.push((entry.path(), b"(special file)".to_vec()));
             }
         }
     }
@@ -239,4 +242,69 @@ fn a_policy_file_that_is_not_a_file_is_an_error() {
     repo.write("policies/p.toml", b"[caches]\nforbid = [\"*.nothing\"]\n");
     std::os::unix::fs::symlink("policies/p.toml", repo.path().join("pycache-policy.toml")).unwrap();
     repo.run(&["check"]).expect(0);
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(path);
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+}
+
+/// Issue 14 #13: a FIFO (or a socket, a folder) where git reads ignore rules made `gitignore`
+/// wait forever for a writer. It is refused with exit 2 naming the file, and nothing changes.
+#[test]
+fn a_rule_file_that_is_a_fifo_is_refused_without_blocking() {
+    for rel in [".gitignore", "sub/.gitignore", ".git/info/exclude"] {
+        for args in [&["gitignore", "--dry-run"][..], &["gitignore"]] {
+            let repo = TestRepo::with_commit();
+            repo.write("sub/m.py", b"");
+            let fifo = repo.path().join(rel);
+            mkfifo(&fifo);
+            let before = snapshot(repo.path());
+            let (run, took) = run_bounded(&repo, args, Duration::from_secs(20));
+            assert_eq!(run.code, 2, "{rel} {args:?} ({took:?})\n{run:?}");
+            let want = format!(
+                "{} is a FIFO (named pipe), not a regular file, so its ignore rules cannot be read",
+                fifo.display()
+            );
+            assert!(
+                run.stderr.contains(&want),
+                "{rel} {args:?}: want `{want}` in\n{}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains("replace it with a regular file"),
+                "{}",
+                run.stderr
+            );
+            assert_unchanged(&before, &snapshot(repo.path()), &format!("{rel} {args:?}"));
+        }
+    }
+    // A folder named .gitignore is refused the same way.
+    let repo = TestRepo::with_commit();
+    std::fs::create_dir(repo.path().join(".gitignore")).unwrap();
+    let run = repo.run(&["gitignore"]).expect(2);
+    assert!(
+        run.stderr.contains("is a folder, not a regular file"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The check reads the same files; with a FIFO among them it must still answer, not hang.
+#[test]
+fn check_with_a_fifo_rule_file_does_not_block() {
+    for rel in [".gitignore", "sub/.gitignore", ".git/info/exclude"] {
+        let repo = repo_with_staged_cache();
+        repo.stage("sub/.gitignore", b"*.log\n");
+        std::fs::remove_file(repo.path().join("sub/.gitignore")).unwrap();
+        mkfifo(&repo.path().join(rel));
+        let (run, took) = run_bounded(&repo, &["check", "--all"], Duration::from_secs(20));
+        assert!(matches!(run.code, 1 | 2), "{rel} ({took:?})\n{run:?}");
+    }
 }

@@ -75,6 +75,9 @@ fn advice(e: &Error) -> Option<String> {
         Error::IndexWrite { .. } => {
             "check the free space and permissions of its folder and run the command again"
         }
+        Error::RuleFileNotRegular { .. } => {
+            "replace it with a regular file (or remove it) and run the command again"
+        }
         Error::HookNotOurs { .. }
         | Error::OutsideRepository { .. }
         | Error::Io { .. }

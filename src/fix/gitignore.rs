@@ -22,6 +22,7 @@ use crate::checks::ignore::{Disagreement, Probe, disagreements};
 use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
 use crate::model::error::Error;
 use crate::policy::Policy;
+use crate::util::fs::{ReadError, SYMLINK, read_regular};
 
 /// The first line of the managed block.
 pub(crate) const BEGIN: &str = "# BEGIN pycache-policy: written by `pycache-policy gitignore` from the policy; edit the policy, not this block";
@@ -58,13 +59,14 @@ pub fn plan(
     probes: &[Probe],
 ) -> Result<Plan, Error> {
     let path = repo.workdir()?.join(".gitignore");
-    let old = match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            return Err(Error::GitignoreSymlink { path });
-        }
-        Ok(_) => Some(std::fs::read(&path).map_err(Error::io("read", &path))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io("read", &path)(e)),
+    // Not followed, and never opened in a way that could block: a FIFO named `.gitignore`
+    // would make a plain read wait forever for a writer.
+    let old = match read_regular(&path, false) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.is_not_found() => None,
+        Err(ReadError::NotRegular(SYMLINK)) => return Err(Error::GitignoreSymlink { path }),
+        Err(ReadError::NotRegular(what)) => return Err(Error::RuleFileNotRegular { path, what }),
+        Err(ReadError::Io(e)) => return Err(Error::io("read", &path)(e)),
     };
     let current = old.clone().unwrap_or_default();
     let user = split_block(&current).map_err(|line| Error::GitignoreBlock {
@@ -112,6 +114,10 @@ pub fn plan(
     let new = assemble(&user, &lines, eol, final_newline);
     excludes.set_gitignore(b"", new.clone());
     let defeated = disagreements(&excludes, probes);
+    // A deeper rule file that is not a regular file was judged as empty: no verdict on that.
+    if let Some(e) = excludes.unreadable() {
+        return Err(e);
+    }
     Ok(Plan {
         path,
         old,

@@ -139,6 +139,14 @@ pub enum Error {
         /// libgit2's error.
         source: git2::Error,
     },
+    /// A file git reads ignore rules from (a `.gitignore`, `info/exclude`, the excludes file)
+    /// is not a regular file: a FIFO, a socket, a device, a folder. Reading a FIFO would block.
+    RuleFileNotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead, e.g. "a FIFO (named pipe)".
+        what: &'static str,
+    },
 }
 
 impl Error {
@@ -267,6 +275,12 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::Git { action, source } => write!(f, "cannot {action}: {}", source.message()),
+            Error::RuleFileNotRegular { path, what } => write!(
+                f,
+                "{} is {what}, not a regular file, so its ignore rules cannot be read (reading a \
+                 FIFO would wait forever)",
+                path.display()
+            ),
         }
     }
 }
