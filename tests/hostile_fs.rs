@@ -308,3 +308,50 @@ fn check_with_a_fifo_rule_file_does_not_block() {
         assert!(matches!(run.code, 1 | 2), "{rel} ({took:?})\n{run:?}");
     }
 }
+
+/// Issue 14 #12, a policy as a denial of service: each input below took seconds (quadratic
+/// work) and takes milliseconds now. The bound is generous, for a loaded machine; the
+/// quadratic code took 2-15 s here.
+const POLICY_TIME_LIMIT: Duration = Duration::from_secs(5);
+
+#[test]
+fn a_20000_character_forbid_pattern_is_checked_in_linear_time() {
+    for pattern in [
+        "x".repeat(20_000),
+        format!("{}{}", "x".repeat(10_000), "?".repeat(10_000)),
+    ] {
+        let repo = repo_with_staged_cache();
+        repo.write(
+            "pycache-policy.toml",
+            format!("[caches]\nforbid = [\"__pycache__/\", \"{pattern}\"]\n").as_bytes(),
+        );
+        let (run, took) = run_bounded(&repo, &["check"], POLICY_TIME_LIMIT * 4);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
+    }
+}
+
+#[test]
+fn sixty_thousand_policy_problems_are_reported_in_linear_time() {
+    let repo = repo_with_staged_cache();
+    let items = vec!["1"; 60_000].join(",\n");
+    repo.write(
+        "pycache-policy.toml",
+        format!("[caches]\nforbid = [\n{items}]\n").as_bytes(),
+    );
+    let (run, took) = run_bounded(&repo, &["check"], POLICY_TIME_LIMIT * 4);
+    assert_eq!(run.code, 2, "{}", &run.stderr[..500.min(run.stderr.len())]);
+    assert!(
+        run.stderr.contains("(60000 problems)"),
+        "{}",
+        &run.stderr[..300]
+    );
+    // The last one, with its position.
+    assert!(
+        run.stderr
+            .contains(":60002:1: `caches.forbid[]` must be a string, found integer"),
+        "{}",
+        &run.stderr[run.stderr.len() - 300..]
+    );
+    assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
+}

@@ -69,6 +69,11 @@ pub struct Matcher {
     prefilter: Option<AhoCorasick>,
 }
 
+/// The longest literal the prefilter looks for (see [`Matcher::new`]).
+const MAX_LITERAL: usize = 64;
+/// The most literals the prefilter looks for.
+const MAX_LITERALS: usize = 4096;
+
 /// Returns why `pattern` cannot be used as a forbid pattern, if it cannot.
 pub fn check_pattern(pattern: &str) -> Result<(), String> {
     let why = |why: &str| {
@@ -126,6 +131,20 @@ impl Matcher {
             originals.push((line, pattern.clone()));
         }
         let gitignore = builder.build().map_err(|e| e.to_string())?;
+        // Any part of a required literal is required too, so each is cut to its first
+        // `MAX_LITERAL` bytes: building the automaton stays linear in the policy's size (a
+        // 20,000-byte literal took seconds). Past `MAX_LITERALS` the prefilter would cost more
+        // than it saves: every path is then a candidate, which is correct, only slower.
+        let literals = literals
+            .filter(|lits| lits.len() <= MAX_LITERALS)
+            .map(|lits| {
+                lits.into_iter()
+                    .map(|mut l| {
+                        l.truncate(MAX_LITERAL);
+                        l
+                    })
+                    .collect::<Vec<_>>()
+            });
         let prefilter = match literals {
             Some(lits) => Some(
                 AhoCorasick::builder()
