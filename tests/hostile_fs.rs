@@ -355,3 +355,25 @@ fn sixty_thousand_policy_problems_are_reported_in_linear_time() {
     );
     assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
 }
+
+#[test]
+fn a_thousand_allow_entries_plan_the_gitignore_block_in_linear_time() {
+    let repo = TestRepo::with_commit();
+    let mut policy = String::from("[caches]\nforbid = [\"__pycache__/\", \"lessons/\"]\n");
+    for i in 0..1000 {
+        policy.push_str(&format!(
+            "[[allow]]\npath = \"lessons/l{i}/__pycache__/\"\nrequire_readme = false\n"
+        ));
+    }
+    repo.write("pycache-policy.toml", policy.as_bytes());
+    let (run, took) = run_bounded(&repo, &["gitignore", "--dry-run"], POLICY_TIME_LIMIT * 4);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Each kept folder's parent is excluded by `lessons/`, so it is re-included first.
+    assert!(
+        run.stdout.contains("+!/lessons/\n+/lessons/*\n"),
+        "{}",
+        &run.stdout[..2000]
+    );
+    assert!(run.stdout.contains("+!/lessons/l999/__pycache__/**\n"));
+    assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
+}

@@ -331,6 +331,13 @@ impl Excludes {
             .find_map(|rules| rules.matched(path, is_dir, path))
     }
 
+    /// The line that decides `path` at its own level (its own folder's `.gitignore` first, up
+    /// to the root, then `info/exclude` and the excludes file), whether or not a parent folder
+    /// is excluded: what [`Excludes::check`] asks of each folder from the top down.
+    pub(crate) fn own_level(&self, path: &[u8], is_dir: bool) -> Option<IgnoreRule> {
+        self.last_match(path, is_dir)
+    }
+
     /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says
     /// whether it names a folder. Tracked or not does not matter, as with `--no-index`.
     pub(crate) fn check(&self, path: &[u8], is_dir: bool) -> IgnoreDecision {
