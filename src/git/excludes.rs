@@ -88,6 +88,9 @@ struct RuleFile {
     gitignore: Gitignore,
     /// (compiled text, line number, line as written), in file order.
     lines: Vec<(String, usize, String)>,
+    /// For each compiled text, the index in `lines` of its last line: a match is named in
+    /// constant time, not by a scan of the file (probes x lines was quadratic).
+    last: HashMap<String, usize>,
 }
 
 impl RuleFile {
@@ -113,11 +116,17 @@ impl RuleFile {
             }
         }
         let gitignore = builder.build().unwrap_or_else(|_| Gitignore::empty());
+        let last = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (compiled, _, _))| (compiled.clone(), i))
+            .collect();
         RuleFile {
             kind,
             file,
             gitignore,
             lines,
+            last,
         }
     }
 
@@ -132,11 +141,7 @@ impl RuleFile {
             Match::Whitelist(g) => (g, true),
         };
         // Identical lines match identically, so the last one with this text is the one that won.
-        let (_, line, pattern) = self
-            .lines
-            .iter()
-            .rev()
-            .find(|(compiled, _, _)| compiled == glob.original())?;
+        let (_, line, pattern) = &self.lines[*self.last.get(glob.original())?];
         Some(IgnoreRule {
             kind: self.kind.clone(),
             file: self.file.clone(),
