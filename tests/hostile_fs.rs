@@ -377,3 +377,41 @@ fn a_thousand_allow_entries_plan_the_gitignore_block_in_linear_time() {
     assert!(run.stdout.contains("+!/lessons/l999/__pycache__/**\n"));
     assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
 }
+
+/// Issue 14 #14: the suggested `git rm` command quoted odd names as `$'nl\012name'`, which only
+/// bash reads. It is POSIX-shell quoting now: `sh` (dash here) runs it and untracks them.
+#[test]
+fn the_suggested_git_rm_runs_under_a_posix_sh() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let repo = TestRepo::new();
+    let names: [&[u8]; 4] = [
+        b"nl\nname/__pycache__/m.cpython-312.pyc",
+        b"caf\xe9/__pycache__/m.cpython-312.pyc",
+        b"it's \x1b[31m/__pycache__/m.cpython-312.pyc",
+        b"trailing\n/__pycache__/m.cpython-312.pyc",
+    ];
+    for name in names {
+        let path = repo.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, PYC).unwrap();
+    }
+    repo.git(&["add", "."]);
+    let report = repo.run(&["check", "--format", "json"]).expect(1).json();
+    let fix = report["fix"]["untrack"].as_str().unwrap().to_string();
+    assert!(!fix.contains("$'"), "{fix}");
+    assert!(
+        !fix.contains('\x1b'),
+        "no raw escape reaches the terminal: {fix:?}"
+    );
+    let out = common::hermetic("sh")
+        .args(["-c", &fix])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{fix:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo.run(&["check"]).expect(0);
+}
