@@ -36,8 +36,11 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             } else if t.is_symlink() {
                 let target = std::fs::read_link(entry.path()).unwrap();
                 out.push((entry.path(), target.into_os_string().into_encoded_bytes()));
-            } else {
+            } else if t.is_file() {
                 out.push((entry.path(), std::fs::read(entry.path()).unwrap()));
+            } else {
+                // A FIFO or a socket: reading it could block; its existence is what counts.
+                out.push((entry.path(), b"(special file)".to_vec()));
             }
         }
     }
@@ -238,5 +241,179 @@ fn a_policy_file_that_is_not_a_file_is_an_error() {
     let repo = repo_with_staged_cache();
     repo.write("policies/p.toml", b"[caches]\nforbid = [\"*.nothing\"]\n");
     std::os::unix::fs::symlink("policies/p.toml", repo.path().join("pycache-policy.toml")).unwrap();
+    repo.run(&["check"]).expect(0);
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(path);
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+}
+
+/// Issue 14 #13: a FIFO (or a socket, a folder) where git reads ignore rules made `gitignore`
+/// wait forever for a writer. It is refused with exit 2 naming the file, and nothing changes.
+#[test]
+fn a_rule_file_that_is_a_fifo_is_refused_without_blocking() {
+    for rel in [".gitignore", "sub/.gitignore", ".git/info/exclude"] {
+        for args in [&["gitignore", "--dry-run"][..], &["gitignore"]] {
+            let repo = TestRepo::with_commit();
+            repo.write("sub/m.py", b"");
+            let fifo = repo.path().join(rel);
+            mkfifo(&fifo);
+            let before = snapshot(repo.path());
+            let (run, took) = run_bounded(&repo, args, Duration::from_secs(20));
+            assert_eq!(run.code, 2, "{rel} {args:?} ({took:?})\n{run:?}");
+            let want = format!(
+                "{} is a FIFO (named pipe), not a regular file, so its ignore rules cannot be read",
+                fifo.display()
+            );
+            assert!(
+                run.stderr.contains(&want),
+                "{rel} {args:?}: want `{want}` in\n{}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains("replace it with a regular file"),
+                "{}",
+                run.stderr
+            );
+            assert_unchanged(&before, &snapshot(repo.path()), &format!("{rel} {args:?}"));
+        }
+    }
+    // A folder named .gitignore is refused the same way.
+    let repo = TestRepo::with_commit();
+    std::fs::create_dir(repo.path().join(".gitignore")).unwrap();
+    let run = repo.run(&["gitignore"]).expect(2);
+    assert!(
+        run.stderr.contains("is a folder, not a regular file"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The check reads the same files; with a FIFO among them it answers at once, and since it
+/// could not read those rules, it has no verdict (exit 2), never a pass.
+#[test]
+fn check_with_a_fifo_rule_file_does_not_block() {
+    for rel in [".gitignore", "sub/.gitignore", ".git/info/exclude"] {
+        let repo = repo_with_staged_cache();
+        repo.stage("sub/.gitignore", b"*.log\n");
+        std::fs::remove_file(repo.path().join("sub/.gitignore")).unwrap();
+        mkfifo(&repo.path().join(rel));
+        let (run, took) = run_bounded(&repo, &["check", "--all"], Duration::from_secs(20));
+        assert_eq!(run.code, 2, "{rel} ({took:?})\n{run:?}");
+        assert!(run.stderr.contains("FIFO"), "{rel}: {}", run.stderr);
+    }
+}
+
+/// Issue 14 #12, a policy as a denial of service: each input below took seconds (quadratic
+/// work) and takes milliseconds now. The bound is generous, for a loaded machine; the
+/// quadratic code took 2-15 s here.
+const POLICY_TIME_LIMIT: Duration = Duration::from_secs(5);
+
+#[test]
+fn a_20000_character_forbid_pattern_is_checked_in_linear_time() {
+    for pattern in [
+        "x".repeat(20_000),
+        format!("{}{}", "x".repeat(10_000), "?".repeat(10_000)),
+    ] {
+        let repo = repo_with_staged_cache();
+        repo.write(
+            "pycache-policy.toml",
+            format!("[caches]\nforbid = [\"__pycache__/\", \"{pattern}\"]\n").as_bytes(),
+        );
+        let (run, took) = run_bounded(&repo, &["check"], POLICY_TIME_LIMIT * 4);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
+    }
+}
+
+#[test]
+fn sixty_thousand_policy_problems_are_reported_in_linear_time() {
+    let repo = repo_with_staged_cache();
+    let items = vec!["1"; 60_000].join(",\n");
+    repo.write(
+        "pycache-policy.toml",
+        format!("[caches]\nforbid = [\n{items}]\n").as_bytes(),
+    );
+    let (run, took) = run_bounded(&repo, &["check"], POLICY_TIME_LIMIT * 4);
+    assert_eq!(run.code, 2, "{}", &run.stderr[..500.min(run.stderr.len())]);
+    assert!(
+        run.stderr.contains("(60000 problems)"),
+        "{}",
+        &run.stderr[..300]
+    );
+    // The last one, with its position.
+    assert!(
+        run.stderr
+            .contains(":60002:1: `caches.forbid[]` must be a string, found integer"),
+        "{}",
+        &run.stderr[run.stderr.len() - 300..]
+    );
+    assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
+}
+
+#[test]
+fn a_thousand_allow_entries_plan_the_gitignore_block_in_linear_time() {
+    let repo = TestRepo::with_commit();
+    let mut policy = String::from("[caches]\nforbid = [\"__pycache__/\", \"lessons/\"]\n");
+    for i in 0..1000 {
+        policy.push_str(&format!(
+            "[[allow]]\npath = \"lessons/l{i}/__pycache__/\"\nrequire_readme = false\n"
+        ));
+    }
+    repo.write("pycache-policy.toml", policy.as_bytes());
+    let (run, took) = run_bounded(&repo, &["gitignore", "--dry-run"], POLICY_TIME_LIMIT * 4);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Each kept folder's parent is excluded by `lessons/`, so it is re-included first.
+    assert!(
+        run.stdout.contains("+!/lessons/\n+/lessons/*\n"),
+        "{}",
+        &run.stdout[..2000]
+    );
+    assert!(run.stdout.contains("+!/lessons/l999/__pycache__/**\n"));
+    assert!(took < POLICY_TIME_LIMIT, "took {took:?}");
+}
+
+/// Issue 14 #14: the suggested `git rm` command quoted odd names as `$'nl\012name'`, which only
+/// bash reads. It is POSIX-shell quoting now: `sh` (dash here) runs it and untracks them.
+#[test]
+fn the_suggested_git_rm_runs_under_a_posix_sh() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let repo = TestRepo::new();
+    let names: [&[u8]; 4] = [
+        b"nl\nname/__pycache__/m.cpython-312.pyc",
+        b"caf\xe9/__pycache__/m.cpython-312.pyc",
+        b"it's \x1b[31m/__pycache__/m.cpython-312.pyc",
+        b"trailing\n/__pycache__/m.cpython-312.pyc",
+    ];
+    for name in names {
+        let path = repo.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, PYC).unwrap();
+    }
+    repo.git(&["add", "."]);
+    let report = repo.run(&["check", "--format", "json"]).expect(1).json();
+    let fix = report["fix"]["untrack"].as_str().unwrap().to_string();
+    assert!(!fix.contains("$'"), "{fix}");
+    assert!(
+        !fix.contains('\x1b'),
+        "no raw escape reaches the terminal: {fix:?}"
+    );
+    let out = common::hermetic("sh")
+        .args(["-c", &fix])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{fix:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     repo.run(&["check"]).expect(0);
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use crate::util::fs::what_is;
 use crate::util::path::as_path;
 
 use crate::git::excludes::{Excludes, IgnoreDecision, SourceKind};
@@ -83,29 +84,47 @@ pub fn probes_thorough(
         .map(|f| (Vec::new(), f))
         .collect();
     // The .gitignore files git reads: it does not descend into an excluded folder, so neither
-    // does this walk.
-    let walker = ignore::WalkBuilder::new(workdir)
-        .standard_filters(false)
-        .hidden(false)
-        .git_ignore(true)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker.flatten() {
-        if entry.file_name() == ".gitignore" && entry.file_type().is_some_and(|t| t.is_file()) {
-            let dir = entry
-                .path()
-                .parent()
-                .and_then(|p| p.strip_prefix(workdir).ok())
-                .map(|p| p.as_os_str().as_encoded_bytes().to_vec())
-                .unwrap_or_default();
-            let dir = if dir.is_empty() {
-                dir
-            } else {
-                [&dir[..], b"/"].concat()
+    // does this walk, which asks git's rules (as `Excludes` reads them: never following a
+    // symlinked .gitignore, never blocking on a FIFO) about each folder.
+    let excludes = Excludes::for_repo(repo)?;
+    let mut folders: Vec<Vec<u8>> = vec![Vec::new()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(workdir.join(as_path(&folder))) else {
+            continue;
+        };
+        let prefix = if folder.is_empty() {
+            Vec::new()
+        } else {
+            [&folder[..], b"/"].concat()
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.as_encoded_bytes();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
             };
-            rule_files.push((dir, entry.path().to_path_buf()));
+            if name == b".git" {
+                continue;
+            }
+            if file_type.is_dir() {
+                let rel = [&prefix[..], name].concat();
+                if !excludes.check(&rel, true).is_ignored() {
+                    folders.push(rel);
+                }
+            } else if name == b".gitignore" {
+                if file_type.is_file() {
+                    rule_files.push((prefix.clone(), entry.path()));
+                } else if !file_type.is_symlink() {
+                    return Err(Error::RuleFileNotRegular {
+                        path: entry.path(),
+                        what: what_is(file_type),
+                    });
+                }
+            }
         }
+    }
+    if let Some(e) = excludes.unreadable() {
+        return Err(e);
     }
     for (dir, file) in rule_files {
         probes.negations_in(&dir, &file);
@@ -145,9 +164,10 @@ impl<'m> Probes<'m> {
 
     /// Probes for every `!` line of the rule file `file`, whose patterns are relative to `dir`.
     fn negations_in(&mut self, dir: &[u8], file: &std::path::Path) {
-        // git does not read a symlinked .gitignore; a missing file has no rules.
-        let is_file = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_file());
-        let Some(bytes) = is_file.then(|| std::fs::read(file).ok()).flatten() else {
+        // git does not read a symlinked .gitignore; a missing file has no rules. Anything but
+        // a regular file is not read either, and never opened in a way that could block (a
+        // FIFO); `Excludes` reports it.
+        let Ok(bytes) = crate::util::fs::read_regular(file, false) else {
             return;
         };
         for line in bytes.split(|&b| b == b'\n') {

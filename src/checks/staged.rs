@@ -116,6 +116,10 @@ pub fn check_staged(
                 || std::fs::symlink_metadata(workdir.join(as_path(path))).is_ok()
         };
         findings.extend(ignore_findings(&excludes, matcher, &probes, &is_real));
+        // A rule file that is not a regular file (a FIFO) was taken as empty: no verdict.
+        if let Some(e) = excludes.unreadable() {
+            return Err(e);
+        }
     }
     findings.extend(kept_folder_findings(
         repo,

@@ -81,6 +81,9 @@ fn advice(e: &Error) -> Option<String> {
             "check the free space and permissions of its folder and run the command again"
         }
         Error::Unreadable { .. } => return Some(CORRUPT.to_string()),
+        Error::RuleFileNotRegular { .. } => {
+            "replace it with a regular file (or remove it) and run the command again"
+        }
         Error::HookNotOurs { .. }
         | Error::OutsideRepository { .. }
         | Error::Io { .. }

@@ -19,9 +19,11 @@
 use std::path::PathBuf;
 
 use crate::checks::ignore::{Disagreement, Probe, disagreements};
-use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
+use crate::git::excludes::{Excludes, IgnoreRule, SourceKind};
 use crate::model::error::Error;
 use crate::policy::Policy;
+use crate::util::fs::{ReadError, SYMLINK, read_regular};
+use crate::util::path::same;
 
 /// The first line of the managed block.
 pub(crate) const BEGIN: &str = "# BEGIN pycache-policy: written by `pycache-policy gitignore` from the policy; edit the policy, not this block";
@@ -58,13 +60,14 @@ pub fn plan(
     probes: &[Probe],
 ) -> Result<Plan, Error> {
     let path = repo.workdir()?.join(".gitignore");
-    let old = match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            return Err(Error::GitignoreSymlink { path });
-        }
-        Ok(_) => Some(std::fs::read(&path).map_err(Error::io("read", &path))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io("read", &path)(e)),
+    // Not followed, and never opened in a way that could block: a FIFO named `.gitignore`
+    // would make a plain read wait forever for a writer.
+    let old = match read_regular(&path, false) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.is_not_found() => None,
+        Err(ReadError::NotRegular(SYMLINK)) => return Err(Error::GitignoreSymlink { path }),
+        Err(ReadError::NotRegular(what)) => return Err(Error::RuleFileNotRegular { path, what }),
+        Err(ReadError::Io(e)) => return Err(Error::io("read", &path)(e)),
     };
     let current = old.clone().unwrap_or_default();
     let user = split_block(&current).map_err(|line| Error::GitignoreBlock {
@@ -81,6 +84,12 @@ pub fn plan(
     let mut excludes = Excludes::for_repo(repo)?;
     let mut lines: Vec<String> = vec![BEGIN.to_string()];
     lines.extend(policy.forbid.iter().cloned());
+    // The user's lines and the forbid patterns are compiled once; the re-include lines added
+    // below are literal paths, judged by `Tail` as git judges them. (Compiling the whole file
+    // again for each allow entry made 1,000 entries take 15 s.)
+    excludes.set_gitignore(b"", assemble(&user, &lines, eol, final_newline));
+    let ignore_case = repo.ignore_case();
+    let mut tail: Vec<Tail> = Vec::new();
     for kept in &policy.allow {
         if let Some(reason) = &kept.reason {
             lines.push(format!(
@@ -92,32 +101,111 @@ pub fn plan(
         let parts: Vec<&str> = kept.path.split('/').collect();
         for depth in 1..parts.len() {
             let parent = parts[..depth].join("/");
-            excludes.set_gitignore(b"", assemble(&user, &lines, eol, final_newline));
-            let verdict = excludes.check(parent.as_bytes(), true);
-            if let IgnoreDecision::Ignored(d) = &verdict
-                && outweighable(d)
+            if let Some(d) = folder_exclusion(&excludes, &tail, &parts[..depth], ignore_case)
+                && outweighable(&d)
             {
                 lines.push(format!("!/{}/", escape(&parent)));
                 lines.push(format!("/{}/*", escape(&parent)));
+                tail.push(Tail::Folder(parent.clone()));
+                tail.push(Tail::Children(parent));
             }
         }
         if kept.is_dir {
             lines.push(format!("!/{}/", escape(&kept.path)));
             lines.push(format!("!/{}/**", escape(&kept.path)));
+            tail.push(Tail::Folder(kept.path.clone()));
+            tail.push(Tail::Below(kept.path.clone()));
         } else {
             lines.push(format!("!/{}", escape(&kept.path)));
+            tail.push(Tail::Path(kept.path.clone()));
         }
     }
     lines.push(END.to_string());
     let new = assemble(&user, &lines, eol, final_newline);
     excludes.set_gitignore(b"", new.clone());
     let defeated = disagreements(&excludes, probes);
+    // A deeper rule file that is not a regular file was judged as empty: no verdict on that.
+    if let Some(e) = excludes.unreadable() {
+        return Err(e);
+    }
     Ok(Plan {
         path,
         old,
         new,
         defeated,
     })
+}
+
+/// A re-include line of the block, for a literal path (no wildcards: allow paths have none).
+enum Tail {
+    /// `!/D/`: re-includes the folder `D`.
+    Folder(String),
+    /// `!/D/**`: re-includes everything below `D`.
+    Below(String),
+    /// `/P/*`: excludes each child of `P`.
+    Children(String),
+    /// `!/F`: re-includes `F`.
+    Path(String),
+}
+
+impl Tail {
+    /// Whether the line matches the folder `path`, and whether it is a `!` line.
+    fn matches(&self, path: &[u8], ignore_case: bool) -> Option<bool> {
+        let below = |d: &str| {
+            let d = d.as_bytes();
+            (path.len() > d.len() + 1
+                && path[d.len()] == b'/'
+                && same(&path[..d.len()], d, ignore_case))
+            .then(|| &path[d.len() + 1..])
+        };
+        let hit = match self {
+            Tail::Folder(d) | Tail::Path(d) => same(path, d.as_bytes(), ignore_case),
+            Tail::Below(d) => below(d).is_some(),
+            Tail::Children(p) => below(p).is_some_and(|rest| !rest.contains(&b'/')),
+        };
+        hit.then_some(!matches!(self, Tail::Children(_)))
+    }
+}
+
+/// The line that excludes the folder `parts` (or a folder above it), judged from the top down as
+/// [`Excludes::check`] judges it, with the `tail` lines at the end of the root `.gitignore`: a
+/// tail line outweighs the root file's other lines and the files below it in precedence, but
+/// not a `.gitignore` in a deeper folder.
+fn folder_exclusion(
+    excludes: &Excludes,
+    tail: &[Tail],
+    parts: &[&str],
+    ignore_case: bool,
+) -> Option<IgnoreRule> {
+    for depth in 1..=parts.len() {
+        let folder = parts[..depth].join("/");
+        let base = excludes.own_level(folder.as_bytes(), true);
+        let deeper = matches!(&base, Some(d) if matches!(&d.kind, SourceKind::Gitignore(f) if !f.is_empty()));
+        let from_tail = if deeper {
+            None
+        } else {
+            tail.iter()
+                .rev()
+                .find_map(|t| t.matches(folder.as_bytes(), ignore_case))
+        };
+        let decided = match from_tail {
+            Some(negated) => Some(IgnoreRule {
+                kind: SourceKind::Gitignore(Vec::new()),
+                file: ".gitignore".into(),
+                line: 0,
+                pattern: String::new(),
+                negated,
+                matched: folder.clone().into_bytes(),
+            }),
+            None => base,
+        };
+        if let Some(d) = decided
+            && !d.negated
+        {
+            return Some(d);
+        }
+    }
+    None
 }
 
 /// Writes the plan's file atomically, keeping the old file's permissions.

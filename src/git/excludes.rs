@@ -27,6 +27,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::git::pattern::translate_for;
 use crate::util::bytes::trim_trailing_spaces;
+use crate::util::fs::{ReadError, SYMLINK, read_regular};
 
 /// Where a rule comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +88,9 @@ struct RuleFile {
     gitignore: Gitignore,
     /// (compiled text, line number, line as written), in file order.
     lines: Vec<(String, usize, String)>,
+    /// For each compiled text, the index in `lines` of its last line: a match is named in
+    /// constant time, not by a scan of the file (probes x lines was quadratic).
+    last: HashMap<String, usize>,
 }
 
 impl RuleFile {
@@ -112,11 +116,17 @@ impl RuleFile {
             }
         }
         let gitignore = builder.build().unwrap_or_else(|_| Gitignore::empty());
+        let last = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (compiled, _, _))| (compiled.clone(), i))
+            .collect();
         RuleFile {
             kind,
             file,
             gitignore,
             lines,
+            last,
         }
     }
 
@@ -131,11 +141,7 @@ impl RuleFile {
             Match::Whitelist(g) => (g, true),
         };
         // Identical lines match identically, so the last one with this text is the one that won.
-        let (_, line, pattern) = self
-            .lines
-            .iter()
-            .rev()
-            .find(|(compiled, _, _)| compiled == glob.original())?;
+        let (_, line, pattern) = &self.lines[*self.last.get(glob.original())?];
         Some(IgnoreRule {
             kind: self.kind.clone(),
             file: self.file.clone(),
@@ -161,6 +167,8 @@ pub struct Excludes {
     folders: RefCell<HashMap<Vec<u8>, Option<IgnoreRule>>>,
     /// When set, the only folders below the root whose `.gitignore` is read from disk.
     known: Option<std::collections::HashSet<Vec<u8>>>,
+    /// The first rule file that was not a regular file, and what it was.
+    unreadable: RefCell<Option<(PathBuf, &'static str)>>,
 }
 
 impl Excludes {
@@ -172,10 +180,17 @@ impl Excludes {
         excludes_file: Option<PathBuf>,
         ignore_case: bool,
     ) -> Excludes {
-        let read = |kind: SourceKind, path: PathBuf, shown: String| {
-            std::fs::read(&path)
-                .ok()
-                .map(|bytes| RuleFile::parse(kind, shown, &bytes, ignore_case))
+        let unreadable = RefCell::new(None);
+        // git follows a symbolic link here; something that is not a regular file is noted (see
+        // `unreadable`), never opened in a way that could block.
+        let read = |kind: SourceKind, path: PathBuf, shown: String| match read_regular(&path, true)
+        {
+            Ok(bytes) => Some(RuleFile::parse(kind, shown, &bytes, ignore_case)),
+            Err(ReadError::NotRegular(what)) => {
+                unreadable.borrow_mut().get_or_insert((path, what));
+                None
+            }
+            Err(ReadError::Io(_)) => None,
         };
         let info_path = common_dir.join("info/exclude");
         let info_shown = shown_path(workdir, &info_path);
@@ -183,16 +198,30 @@ impl Excludes {
             let shown = p.display().to_string();
             read(SourceKind::ExcludesFile, p, shown)
         });
+        let info = read(SourceKind::InfoExclude, info_path, info_shown);
         Excludes {
             workdir: workdir.to_path_buf(),
             ignore_case,
-            info: read(SourceKind::InfoExclude, info_path, info_shown),
+            info,
             global,
             dirs: RefCell::new(HashMap::new()),
             overrides: HashMap::new(),
             folders: RefCell::new(HashMap::new()),
             known: None,
+            unreadable,
         }
+    }
+
+    /// The first rule file met so far that is not a regular file (a FIFO, a socket, a folder,
+    /// a device), as an error: its rules were taken as empty, which a verdict must not rest
+    /// on. (A symbolic link `.gitignore` is not one: git skips it too.)
+    pub(crate) fn unreadable(&self) -> Option<crate::model::error::Error> {
+        self.unreadable.borrow().as_ref().map(|(path, what)| {
+            crate::model::error::Error::RuleFileNotRegular {
+                path: path.clone(),
+                what,
+            }
+        })
     }
 
     /// Reads `.gitignore` files only in these folders (besides the root), instead of looking in
@@ -206,14 +235,19 @@ impl Excludes {
     }
 
     /// The rules of `repo`'s working tree, with its config.
+    /// An `info/exclude` or excludes file that is not a regular file is an error.
     pub fn for_repo(repo: &crate::git::repo::Repo) -> Result<Excludes, crate::model::error::Error> {
         let workdir = repo.workdir()?;
-        Ok(Excludes::new(
+        let excludes = Excludes::new(
             workdir,
             repo.git.commondir(),
             configured_excludes_file(repo)?,
             repo.ignore_case(),
-        ))
+        );
+        match excludes.unreadable() {
+            Some(e) => Err(e),
+            None => Ok(excludes),
+        }
     }
 
     /// The files of root-level rules git reads for `repo`: `info/exclude` and the excludes file
@@ -252,10 +286,15 @@ impl Excludes {
                     .workdir
                     .join(OsStr::from_bytes(folder))
                     .join(".gitignore");
-                // git does not follow a symlinked .gitignore inside the working tree.
-                match std::fs::symlink_metadata(&path) {
-                    Ok(m) if m.file_type().is_file() => std::fs::read(&path).ok(),
-                    _ => None,
+                // git does not follow a symlinked .gitignore inside the working tree. Anything
+                // else that is not a regular file is opened without blocking and noted.
+                match read_regular(&path, false) {
+                    Ok(bytes) => Some(bytes),
+                    Err(ReadError::NotRegular(what)) if what != SYMLINK => {
+                        self.unreadable.borrow_mut().get_or_insert((path, what));
+                        None
+                    }
+                    Err(_) => None,
                 }
             }
         };
@@ -295,6 +334,13 @@ impl Excludes {
             .into_iter()
             .flatten()
             .find_map(|rules| rules.matched(path, is_dir, path))
+    }
+
+    /// The line that decides `path` at its own level (its own folder's `.gitignore` first, up
+    /// to the root, then `info/exclude` and the excludes file), whether or not a parent folder
+    /// is excluded: what [`Excludes::check`] asks of each folder from the top down.
+    pub(crate) fn own_level(&self, path: &[u8], is_dir: bool) -> Option<IgnoreRule> {
+        self.last_match(path, is_dir)
     }
 
     /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says

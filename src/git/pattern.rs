@@ -512,11 +512,16 @@ pub(crate) fn literals_of(tokens: &[Token]) -> Option<Vec<Vec<u8>>> {
         end.saturating_sub(start)
     };
     let score = |alts: &[Vec<u8>]| alts.iter().map(|s| trimmed(s)).min().unwrap_or(0);
-    let flush = |current: &mut Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
-        if score(current) > best.as_deref().map_or(0, score) {
-            *best = Some(current.clone());
+    // The best score is remembered, not recomputed at every wildcard: linear in the pattern.
+    let mut best_score = 0;
+    let mut flush = |current: &mut Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
+        let now = score(current);
+        if now > best_score {
+            best_score = now;
+            *best = Some(std::mem::replace(current, vec![Vec::new()]));
+        } else {
+            *current = vec![Vec::new()];
         }
-        *current = vec![Vec::new()];
     };
     for token in tokens {
         match token {

@@ -152,6 +152,14 @@ pub enum Error {
         /// The object id and what is wrong with it.
         detail: String,
     },
+    /// A file git reads ignore rules from (a `.gitignore`, `info/exclude`, the excludes file)
+    /// is not a regular file: a FIFO, a socket, a device, a folder. Reading a FIFO would block.
+    RuleFileNotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead, e.g. "a FIFO (named pipe)".
+        what: &'static str,
+    },
 }
 
 impl Error {
@@ -287,6 +295,12 @@ impl fmt::Display for Error {
             Error::Unreadable { what, detail } => {
                 write!(f, "cannot read {what}: {detail}; nothing was judged")
             }
+            Error::RuleFileNotRegular { path, what } => write!(
+                f,
+                "{} is {what}, not a regular file, so its ignore rules cannot be read (reading a \
+                 FIFO would wait forever)",
+                path.display()
+            ),
         }
     }
 }

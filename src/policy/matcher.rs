@@ -32,7 +32,6 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::git::pattern::{GitPattern, MATCHES_NOTHING, literals_of, translate, translate_for};
 use crate::policy::model::{AllowEntry, Policy};
-use crate::util::path::same;
 
 /// What the policy says about one path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,11 +62,20 @@ pub struct Matcher {
     gitignore: Gitignore,
     /// For each compiled glob (by its translated text), the pattern the user wrote.
     originals: Vec<(String, String)>,
+    /// For each translated text, the index in `originals` of its last pattern.
+    last_original: std::collections::HashMap<String, usize>,
     allow: Vec<AllowEntry>,
+    /// Each allow path (ASCII-lowercased under ignorecase) to its entries' indexes, ascending.
+    allow_index: std::collections::HashMap<Vec<u8>, Vec<usize>>,
     ignore_case: bool,
     /// Literals one of which every forbidden path contains; `None` when some pattern has none.
     prefilter: Option<AhoCorasick>,
 }
+
+/// The longest literal the prefilter looks for (see [`Matcher::new`]).
+const MAX_LITERAL: usize = 64;
+/// The most literals the prefilter looks for.
+const MAX_LITERALS: usize = 4096;
 
 /// Returns why `pattern` cannot be used as a forbid pattern, if it cannot.
 pub fn check_pattern(pattern: &str) -> Result<(), String> {
@@ -126,6 +134,20 @@ impl Matcher {
             originals.push((line, pattern.clone()));
         }
         let gitignore = builder.build().map_err(|e| e.to_string())?;
+        // Any part of a required literal is required too, so each is cut to its first
+        // `MAX_LITERAL` bytes: building the automaton stays linear in the policy's size (a
+        // 20,000-byte literal took seconds). Past `MAX_LITERALS` the prefilter would cost more
+        // than it saves: every path is then a candidate, which is correct, only slower.
+        let literals = literals
+            .filter(|lits| lits.len() <= MAX_LITERALS)
+            .map(|lits| {
+                lits.into_iter()
+                    .map(|mut l| {
+                        l.truncate(MAX_LITERAL);
+                        l
+                    })
+                    .collect::<Vec<_>>()
+            });
         let prefilter = match literals {
             Some(lits) => Some(
                 AhoCorasick::builder()
@@ -135,9 +157,26 @@ impl Matcher {
             ),
             None => None,
         };
+        let last_original = originals
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| (t.clone(), i))
+            .collect();
+        let mut allow_index: std::collections::HashMap<Vec<u8>, Vec<usize>> = Default::default();
+        for (i, entry) in policy.allow.iter().enumerate() {
+            let p = entry.path.as_bytes();
+            let k = if ignore_case {
+                p.to_ascii_lowercase()
+            } else {
+                p.to_vec()
+            };
+            allow_index.entry(k).or_default().push(i);
+        }
         Ok(Matcher {
             gitignore,
             originals,
+            last_original,
+            allow_index,
             allow: policy.allow.clone(),
             ignore_case,
             prefilter,
@@ -175,18 +214,36 @@ impl Matcher {
         }
     }
 
-    /// The allow entry that keeps `path`, if any.
+    /// The allow entry that keeps `path`, if any: the first in the policy whose path is `path`
+    /// itself (a file entry) or one of its folders. One lookup per folder of `path`, not one
+    /// comparison per entry (5,000 entries times a large index was quadratic).
     pub(crate) fn allowed_by(&self, path: &[u8]) -> Option<&AllowEntry> {
-        self.allow.iter().find(|entry| {
-            let p = entry.path.as_bytes();
-            let head_matches = path.len() >= p.len() && self.bytes_eq(&path[..p.len()], p);
-            head_matches
-                && match path.get(p.len()) {
-                    None => !entry.is_dir,
-                    Some(b'/') => true,
-                    Some(_) => false,
+        if self.allow.is_empty() {
+            return None;
+        }
+        let key = |p: &[u8]| -> Vec<u8> {
+            if self.ignore_case {
+                p.to_ascii_lowercase()
+            } else {
+                p.to_vec()
+            }
+        };
+        let mut best: Option<usize> = None;
+        let mut consider = |p: &[u8], whole: bool| {
+            for &i in self.allow_index.get(&key(p)).into_iter().flatten() {
+                if !(whole && self.allow[i].is_dir) {
+                    best = Some(best.map_or(i, |b| b.min(i)));
+                    break;
                 }
-        })
+            }
+        };
+        for (i, &b) in path.iter().enumerate() {
+            if b == b'/' {
+                consider(&path[..i], false);
+            }
+        }
+        consider(path, true);
+        best.map(|i| &self.allow[i])
     }
 
     /// Whether an allow entry allows anything: a forbid pattern covers its path, or the cache
@@ -230,15 +287,9 @@ impl Matcher {
     }
 
     fn original<'a>(&'a self, translated: &'a str) -> &'a str {
-        self.originals
-            .iter()
-            .rev()
-            .find(|(t, _)| t == translated)
-            .map_or(translated, |(_, o)| o.as_str())
-    }
-
-    fn bytes_eq(&self, a: &[u8], b: &[u8]) -> bool {
-        same(a, b, self.ignore_case)
+        self.last_original
+            .get(translated)
+            .map_or(translated, |&i| self.originals[i].1.as_str())
     }
 }
 

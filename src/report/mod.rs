@@ -294,7 +294,7 @@ mod tests {
         );
         assert_eq!(
             shell_quote("n\u{85}e.pyc".as_bytes()),
-            "$'n\\302\\205e.pyc'"
+            "'n'\"$(printf '\\302\\205')\"'e.pyc'"
         );
     }
 
@@ -321,7 +321,11 @@ mod tests {
         assert_eq!(shell_quote(b"my dir/x.pyc"), "'my dir/x.pyc'");
         assert_eq!(shell_quote(b"it's.pyc"), "'it'\\''s.pyc'");
         assert_eq!(shell_quote(b"Foo$py.class"), "'Foo$py.class'");
-        assert_eq!(shell_quote(b"caf\xe9.pyc"), "$'caf\\351.pyc'");
+        assert_eq!(
+            shell_quote(b"caf\xe9.pyc"),
+            "'caf'\"$(printf '\\351')\"'.pyc'"
+        );
+        assert_eq!(shell_quote(b"nl\nname"), "'nl\nname'");
         assert_eq!(shell_quote(b"-x.pyc"), "'-x.pyc'");
     }
 

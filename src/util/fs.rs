@@ -96,12 +96,38 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<(
         .map_err(|(_, e)| e)
 }
 
+/// What [`what_is`] calls a symbolic link.
+pub(crate) const SYMLINK: &str = "a symbolic link";
+
+/// Why [`read_regular`] read nothing.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// There is something else at the path, such as "a FIFO (named pipe)" (see [`what_is`]).
+    NotRegular(&'static str),
+    /// The system's error (`NotFound` when there is nothing at the path).
+    Io(io::Error),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
+            ReadError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl ReadError {
+    /// Whether there is nothing at the path.
+    pub(crate) fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::Io(e) if e.kind() == io::ErrorKind::NotFound)
+    }
+}
+
 /// Reads a file that must be a regular file, without ever blocking on one that is not: it is
 /// opened with `O_NONBLOCK` (a FIFO then opens at once instead of waiting for a writer) and,
-/// unless `follow`, `O_NOFOLLOW`; then `fstat` decides, on the file actually opened. Anything
-/// but a regular file is an [`io::ErrorKind::InvalidInput`] error whose message says what it is
-/// (see [`what_is`]).
-pub(crate) fn read_regular(path: &Path, follow: bool) -> io::Result<Vec<u8>> {
+/// unless `follow`, `O_NOFOLLOW`; then `fstat` of the file actually opened decides.
+pub(crate) fn read_regular(path: &Path, follow: bool) -> Result<Vec<u8>, ReadError> {
     use rustix::fs::OFlags;
     let mut flags = OFlags::NONBLOCK | OFlags::CLOEXEC;
     if !follow {
@@ -115,24 +141,17 @@ pub(crate) fn read_regular(path: &Path, follow: bool) -> io::Result<Vec<u8>> {
         Ok(file) => file,
         // O_NOFOLLOW on a symbolic link.
         Err(e) if !follow && e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
-            return Err(not_regular("a symbolic link"));
+            return Err(ReadError::NotRegular(SYMLINK));
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(ReadError::Io(e)),
     };
-    let meta = file.metadata()?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
-        return Err(not_regular(what_is(meta.file_type())));
+        return Err(ReadError::NotRegular(what_is(meta.file_type())));
     }
     let mut bytes = Vec::with_capacity(meta.len().min(1 << 20) as usize);
-    io::Read::read_to_end(&mut file, &mut bytes)?;
+    io::Read::read_to_end(&mut file, &mut bytes).map_err(ReadError::Io)?;
     Ok(bytes)
-}
-
-fn not_regular(what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("it is {what}, not a regular file"),
-    )
 }
 
 /// What a file of this type is, for messages: "a folder", "a FIFO (named pipe)", ...
@@ -141,7 +160,7 @@ pub(crate) fn what_is(file_type: std::fs::FileType) -> &'static str {
     if file_type.is_dir() {
         "a folder"
     } else if file_type.is_symlink() {
-        "a symbolic link"
+        SYMLINK
     } else if file_type.is_fifo() {
         "a FIFO (named pipe)"
     } else if file_type.is_socket() {
@@ -172,7 +191,10 @@ mod tests {
         )
         .unwrap();
         let e = read_regular(&fifo, true).unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert!(
+            matches!(e, ReadError::NotRegular("a FIFO (named pipe)")),
+            "{e:?}"
+        );
         assert_eq!(
             e.to_string(),
             "it is a FIFO (named pipe), not a regular file"
@@ -186,6 +208,11 @@ mod tests {
         assert_eq!(read_regular(&link, true).unwrap(), b"x");
         let e = read_regular(&link, false).unwrap_err();
         assert_eq!(e.to_string(), "it is a symbolic link, not a regular file");
+        assert!(
+            read_regular(&dir.path().join("none"), false)
+                .unwrap_err()
+                .is_not_found()
+        );
     }
 
     #[test]

@@ -52,21 +52,68 @@ pub fn display_path(path: &[u8]) -> String {
     }
 }
 
-/// Quotes a path for a POSIX shell; bytes that are not printable UTF-8 use bash/zsh `$'...'`.
+/// Quotes a path for any POSIX shell (`sh`, `dash`, `bash`, `zsh`), not only bash: printable
+/// text and line breaks go inside single quotes (where `sh` takes every byte as it is), a `'` as
+/// `'\''`, and every other control character or byte that is not UTF-8 as `"$(printf '\ooo')"`
+/// (octal escapes are POSIX `printf`; they are never line breaks, which `$(...)` would strip).
+/// Nothing the terminal could act on is printed raw. (A path never holds NUL.)
 pub fn shell_quote(path: &[u8]) -> String {
     let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_-./+@%=:,".contains(b);
     if !path.is_empty() && path.iter().all(plain) && path[0] != b'-' {
         return String::from_utf8_lossy(path).into_owned();
     }
-    match std::str::from_utf8(path) {
-        Ok(s) if !s.chars().any(char::is_control) => format!("'{}'", s.replace('\'', r"'\''")),
-        _ => {
-            let mut out = String::from("$'");
-            c_escape(&mut out, path, &[('\'', "\\'"), ('\\', "\\\\")]);
-            out.push('\'');
-            out
+    #[derive(PartialEq)]
+    enum In {
+        Nothing,
+        Quotes,
+        Printf,
+    }
+    let mut out = String::new();
+    let mut state = In::Nothing;
+    let mut switch = |out: &mut String, to: In| {
+        if state == to {
+            return;
+        }
+        match state {
+            In::Quotes => out.push('\''),
+            In::Printf => out.push_str("')\""),
+            In::Nothing => {}
+        }
+        match to {
+            In::Quotes => out.push('\''),
+            In::Printf => out.push_str("\"$(printf '"),
+            In::Nothing => {}
+        }
+        state = to;
+    };
+    for chunk in path.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\n' || !c.is_control() {
+                switch(&mut out, In::Quotes);
+                if c == '\'' {
+                    out.push_str(r"'\''");
+                } else {
+                    out.push(c);
+                }
+            } else {
+                switch(&mut out, In::Printf);
+                for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                    let _ = write!(out, "\\{b:03o}");
+                }
+            }
+        }
+        if !chunk.invalid().is_empty() {
+            switch(&mut out, In::Printf);
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\{b:03o}");
+            }
         }
     }
+    switch(&mut out, In::Nothing);
+    if out.is_empty() {
+        out.push_str("''");
+    }
+    out
 }
 
 /// Appends `path` with the `named` characters replaced, every other control character and every
