@@ -128,15 +128,19 @@ pub fn judge_range(
     let matcher = compile(&policy, ignore_case)?;
     // Commit by commit, each commit is judged by its parent's committed policy: the rules of the
     // branch as it was when the commit was made on top of it.
-    let cache: RefCell<HashMap<Oid, Rc<(Policy, Matcher)>>> = RefCell::new(HashMap::new());
+    // Keyed by the policy file's blob: most commits of a range share their parent's policy, and
+    // each distinct one is read and compiled once.
+    type Key = Option<(&'static str, Oid)>;
+    let cache: RefCell<HashMap<Key, Rc<(Policy, Matcher)>>> = RefCell::new(HashMap::new());
     let parent_policy = |parent: Oid| -> Result<Rc<(Policy, Matcher)>, Error> {
-        if let Some(hit) = cache.borrow().get(&parent) {
+        let key = source::policy_key(repo, parent)?;
+        if let Some(hit) = cache.borrow().get(&key) {
             return Ok(hit.clone());
         }
         let p = source::from_commit(repo, parent, &short(parent))?;
         let m = compile(&p, ignore_case)?;
         let both = Rc::new((p, m));
-        cache.borrow_mut().insert(parent, both.clone());
+        cache.borrow_mut().insert(key, both.clone());
         Ok(both)
     };
     let per_parent = matches!(side, Some(PolicySide::Base));

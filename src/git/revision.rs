@@ -12,7 +12,7 @@
 //! cut-off all stop the check with a message that says to fetch more history. None of them ever
 //! turns into an empty range that passes.
 
-use std::collections::HashSet;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use git2::{ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 
@@ -245,24 +245,56 @@ fn check_range_readable(
         rev: range.spec.clone(),
         detail: e.message().to_string(),
     };
-    let mut hidden = HashSet::new();
-    for (tip, hide) in [(range.base, true), (range.head, false)] {
-        let mut stack = vec![tip];
-        let mut seen = HashSet::new();
-        while let Some(id) = stack.pop() {
-            if hidden.contains(&id) || !seen.insert(id) {
-                continue;
-            }
-            if !objects.exists(id) {
-                continue; // a shallow clone's cut: the walk below names it
-            }
-            let header = objects.commit(id).map_err(unreadable)?;
-            if !boundary.contains(&id) {
-                stack.extend(header.parents);
+    // git's own walk: newest commit first, colouring the base's ancestors "hidden", until only
+    // hidden commits are left to look at; then a few more (libgit2 walks a little past that, for
+    // clock skew). Reading the base's whole history would cost the whole history, for a range of
+    // ten commits.
+    const SLOP: usize = 32;
+    let mut heap: BinaryHeap<(i64, Oid, bool)> = BinaryHeap::new();
+    let mut colour: HashMap<Oid, bool> = HashMap::new();
+    let mut interesting = 0usize;
+    let push = |heap: &mut BinaryHeap<(i64, Oid, bool)>,
+                colour: &mut HashMap<Oid, bool>,
+                interesting: &mut usize,
+                id: Oid,
+                hidden: bool|
+     -> Result<(), RangeError> {
+        match colour.get(&id) {
+            Some(&h) if h || !hidden => return Ok(()), // already as hidden, or the same colour
+            _ => {}
+        }
+        colour.insert(id, hidden);
+        if !objects.exists(id) {
+            return Ok(()); // a shallow clone's cut: the walk below names it
+        }
+        let header = objects.commit(id).map_err(unreadable)?;
+        if !hidden {
+            *interesting += 1;
+        }
+        heap.push((header.time, id, hidden));
+        Ok(())
+    };
+    push(&mut heap, &mut colour, &mut interesting, range.base, true)?;
+    push(&mut heap, &mut colour, &mut interesting, range.head, false)?;
+    let mut past = 0;
+    while let Some((_, id, hidden)) = heap.pop() {
+        if !hidden {
+            interesting = interesting.saturating_sub(1);
+        }
+        // Recoloured since it was queued: take its newest colour.
+        let hidden = colour.get(&id).copied().unwrap_or(hidden);
+        if interesting == 0 {
+            past += 1;
+            if past > SLOP {
+                break;
             }
         }
-        if hide {
-            hidden = seen;
+        if boundary.contains(&id) {
+            continue;
+        }
+        let header = objects.commit(id).map_err(unreadable)?;
+        for parent in header.parents {
+            push(&mut heap, &mut colour, &mut interesting, parent, hidden)?;
         }
     }
     Ok(())

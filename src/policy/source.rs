@@ -64,6 +64,25 @@ pub fn from_tree(repo: &Repository, tree: &Tree<'_>, label: &str) -> Result<Poli
     Ok(Policy::defaults())
 }
 
+/// What a commit's policy is read from: the blob of its `pycache-policy.toml`, else of its
+/// `pyproject.toml`, else nothing (the defaults). Two commits with the same key have the same
+/// policy, so a walk over many commits reads and compiles each policy once.
+pub fn policy_key(repo: &Repository, id: Oid) -> Result<Option<(&'static str, Oid)>, Error> {
+    let tree = repo
+        .find_commit(id)
+        .and_then(|c| c.tree())
+        .map_err(|source| Error::Git {
+            action: "read the tree that holds the policy",
+            source,
+        })?;
+    for name in [POLICY_FILE, PYPROJECT] {
+        if let Ok(entry) = tree.get_path(Path::new(name)) {
+            return Ok(Some((name, entry.id())));
+        }
+    }
+    Ok(None)
+}
+
 /// The policy committed in the commit `id`.
 pub fn from_commit(repo: &Repository, id: Oid, label: &str) -> Result<Policy, Error> {
     let tree = repo
