@@ -14,8 +14,8 @@ use std::process::ExitCode;
 
 use pycache_policy::git::repo::Repo;
 use pycache_policy::model::error::Error;
+use pycache_policy::policy::Policy;
 use pycache_policy::policy::matcher::Matcher;
-use pycache_policy::policy::{Policy, PolicyError, PolicyProblem};
 
 pub use args::Cli;
 use args::Command;
@@ -190,16 +190,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
 
 /// The policy's matcher; a pattern that will not compile is a problem of the policy file.
 fn compile(policy: &Policy, ignore_case: bool) -> Result<Matcher, Error> {
-    Matcher::new(policy, ignore_case).map_err(|message| {
-        Error::Policy(PolicyError {
-            origin: policy.origin.clone(),
-            problems: vec![PolicyProblem {
-                line: 0,
-                column: 0,
-                message,
-            }],
-        })
-    })
+    pycache_policy::policy::source::matcher_for(policy, ignore_case)
 }
 
 /// The policy for `repo` (or from `--policy`), and its compiled matcher.
