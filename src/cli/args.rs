@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Keep Python bytecode caches (__pycache__/, *.pyc) out of a git repository, except where it
 /// keeps one on purpose.
@@ -52,60 +52,7 @@ pub(crate) enum Command {
     /// BASE...HEAD), so a pull request cannot allow its own caches; --tree REV, REV's own; the
     /// staged index, the policy as staged. A range that changes the policy gets a
     /// `policy-changed` finding. --policy FILE or --policy-from override this.
-    Check {
-        /// Judge every tracked path, not only what the next commit changes.
-        #[arg(long, conflicts_with_all = ["range", "tree", "ci"])]
-        all: bool,
-
-        /// Judge what a range of commits adds or changes: BASE..HEAD compares BASE's tree with
-        /// HEAD's, BASE...HEAD compares their merge base with HEAD (what a pull request shows).
-        #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["tree", "ci"])]
-        range: Option<String>,
-
-        /// With --range or --ci: judge every commit of the range on its own and name the commit
-        /// that added each cache (a cache added and deleted again is still in history).
-        #[arg(long)]
-        each_commit: bool,
-
-        /// Judge every path of the tree of REV (a commit, tag or tree); works in a bare
-        /// repository.
-        #[arg(long, value_name = "REV", conflicts_with = "ci")]
-        tree: Option<String>,
-
-        /// Take the range from the CI environment (GitHub Actions pull_request, push and
-        /// merge_group events; GitLab CI merge request and branch pipelines) and say which it
-        /// chose. Exit 2 when the environment does not name one.
-        #[arg(long)]
-        ci: bool,
-
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-        format: CheckFormat,
-
-        /// Print nothing when there are no findings.
-        #[arg(short, long)]
-        quiet: bool,
-
-        /// Which policy judges: `base` (a range's base side; the default for --range and --ci),
-        /// `head` (what the change brings: only in a job that trusted branches run), `worktree`
-        /// (the policy file on disk), `index` (the policy as staged; the default otherwise).
-        #[arg(long, value_enum, value_name = "SIDE")]
-        policy_from: Option<PolicyFromArg>,
-
-        /// Count findings with this code as errors (repeatable), for example
-        /// `--deny policy-changed`.
-        #[arg(long, value_name = "CODE", value_parser = code_names())]
-        deny: Vec<String>,
-
-        /// Count findings with this code as warnings only (repeatable).
-        #[arg(long, value_name = "CODE", value_parser = code_names())]
-        warn: Vec<String>,
-
-        /// List every path, however many (by default many are summarised: counts, the largest
-        /// folders, and one command that fixes them all).
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    Check(CheckArgs),
     /// Report the caches history holds, and the command that would purge them.
     ///
     /// Walks every commit reachable from HEAD (every ref with --all), lists the commits that
@@ -322,6 +269,63 @@ JSON (--format json): one object
                  \"source_mtime_matches\": true | false | null,
                  \"problems\": [ { \"code\", \"severity\", \"message\" } ],
                  \"recompile\": { \"verdict\", \"detail\", \"interpreter\" } | null } ] }";
+
+/// The flags of `check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Judge every tracked path, not only what the next commit changes.
+    #[arg(long, conflicts_with_all = ["range", "tree", "ci"])]
+    pub(crate) all: bool,
+
+    /// Judge what a range of commits adds or changes: BASE..HEAD compares BASE's tree with
+    /// HEAD's, BASE...HEAD compares their merge base with HEAD (what a pull request shows).
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["tree", "ci"])]
+    pub(crate) range: Option<String>,
+
+    /// With --range or --ci: judge every commit of the range on its own and name the commit
+    /// that added each cache (a cache added and deleted again is still in history).
+    #[arg(long)]
+    pub(crate) each_commit: bool,
+
+    /// Judge every path of the tree of REV (a commit, tag or tree); works in a bare
+    /// repository.
+    #[arg(long, value_name = "REV", conflicts_with = "ci")]
+    pub(crate) tree: Option<String>,
+
+    /// Take the range from the CI environment (GitHub Actions pull_request, push and
+    /// merge_group events; GitLab CI merge request and branch pipelines) and say which it
+    /// chose. Exit 2 when the environment does not name one.
+    #[arg(long)]
+    pub(crate) ci: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub(crate) format: CheckFormat,
+
+    /// Print nothing when there are no findings.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+
+    /// Which policy judges: `base` (a range's base side; the default for --range and --ci),
+    /// `head` (what the change brings: only in a job that trusted branches run), `worktree`
+    /// (the policy file on disk), `index` (the policy as staged; the default otherwise).
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub(crate) policy_from: Option<PolicyFromArg>,
+
+    /// Count findings with this code as errors (repeatable), for example
+    /// `--deny policy-changed`.
+    #[arg(long, value_name = "CODE", value_parser = code_names())]
+    pub(crate) deny: Vec<String>,
+
+    /// Count findings with this code as warnings only (repeatable).
+    #[arg(long, value_name = "CODE", value_parser = code_names())]
+    pub(crate) warn: Vec<String>,
+
+    /// List every path, however many (by default many are summarised: counts, the largest
+    /// folders, and one command that fixes them all).
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+}
 
 /// Which side's policy judges a check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

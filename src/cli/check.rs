@@ -13,25 +13,10 @@ use pycache_policy::policy::matcher::Matcher;
 use pycache_policy::policy::source::PolicySide;
 use pycache_policy::report::{self, Format};
 
-use super::args::{CheckFormat, Cli, FormatArg, PolicyFromArg};
+use super::args::{CheckArgs, CheckFormat, Cli, FormatArg, PolicyFromArg};
 use super::output::{Progress, color_on, write_step_summary};
 use super::output::{say, tellln};
 use super::{EXIT_FINDINGS, compile, errors, load_policy};
-
-/// The flags of `check`.
-pub(crate) struct CheckArgs {
-    pub(crate) all: bool,
-    pub(crate) range: Option<String>,
-    pub(crate) each_commit: bool,
-    pub(crate) tree: Option<String>,
-    pub(crate) ci: bool,
-    pub(crate) format: CheckFormat,
-    pub(crate) quiet: bool,
-    pub(crate) policy_from: Option<PolicyFromArg>,
-    pub(crate) deny: Vec<String>,
-    pub(crate) warn: Vec<String>,
-    pub(crate) verbose: bool,
-}
 
 /// `check`: the staged index (the hook), every tracked path (`--all`), or history (`--tree`,
 /// `--range`, `--ci`).

@@ -123,35 +123,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
     let repo = Repo::discover(&cwd)?;
     match cli.command {
-        Command::Check {
-            all,
-            range,
-            each_commit,
-            tree,
-            ci,
-            format,
-            quiet,
-            policy_from,
-            deny,
-            warn,
-            verbose,
-        } => check::check(
-            &repo,
-            policy,
-            check::CheckArgs {
-                all,
-                range,
-                each_commit,
-                tree,
-                ci,
-                format,
-                quiet,
-                policy_from,
-                deny,
-                warn,
-                verbose,
-            },
-        ),
+        Command::Check(args) => check::check(&repo, policy, args),
         Command::Audit { all, format } => check::audit(&repo, policy, all, format),
         Command::Install { chain } => fix::install(&repo, chain),
         Command::Uninstall => fix::uninstall(&repo),
