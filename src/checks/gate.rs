@@ -16,6 +16,7 @@ use crate::model::outcome::{Outcome, Subject};
 use crate::policy::matcher::Matcher;
 use crate::policy::source::{self, PolicySide};
 use crate::policy::{Origin, POLICY_FILE, Policy, diff};
+use crate::util::bytes::short_id;
 
 /// Where the judging policy comes from, as the command line chose it.
 pub enum Judging {
@@ -36,11 +37,6 @@ pub struct Judged {
     pub subject: Subject,
 }
 
-/// Compiles `policy` for matching; a pattern the matcher cannot build is a policy error.
-pub fn compile(policy: &Policy, ignore_case: bool) -> Result<Matcher, Error> {
-    source::matcher_for(policy, ignore_case)
-}
-
 /// The staged check (the hook, `check --all`): the policy as staged judges the index, unless one
 /// is given; a policy file used from the working tree but not tracked is reported.
 pub fn judge_staged(
@@ -56,7 +52,7 @@ pub fn judge_staged(
             (staged.policy, staged.untracked)
         }
     };
-    let matcher = compile(&policy, repo.ignore_case())?;
+    let matcher = source::matcher_for(&policy, repo.ignore_case())?;
     let mut outcome = crate::checks::staged::check_staged(repo, &index, &policy, &matcher, scope)?;
     if let Some(file) = untracked {
         let path = file.to_string_lossy().into_owned().into_bytes();
@@ -89,7 +85,7 @@ pub fn judge_tree(
         Judging::Given(policy) => policy,
         Judging::Side(_) => source::from_tree(repo, &tree, rev)?,
     };
-    let matcher = compile(&policy, ignore_case)?;
+    let matcher = source::matcher_for(&policy, ignore_case)?;
     let (outcome, subject) = tree::check_tree(repo, &policy, &matcher, ignore_case, rev)?;
     Ok(Judged {
         policy,
@@ -125,7 +121,7 @@ pub fn judge_range(
         Judging::Side(PolicySide::Head) => head.clone(),
         Judging::Side(_) => base.clone(),
     };
-    let matcher = compile(&policy, ignore_case)?;
+    let matcher = source::matcher_for(&policy, ignore_case)?;
     // Commit by commit, each commit is judged by its parent's committed policy: the rules of the
     // branch as it was when the commit was made on top of it.
     // Keyed by the policy file's blob: most commits of a range share their parent's policy, and
@@ -138,7 +134,7 @@ pub fn judge_range(
             return Ok(hit.clone());
         }
         let p = source::from_commit(repo, parent, &short(parent))?;
-        let m = compile(&p, ignore_case)?;
+        let m = source::matcher_for(&p, ignore_case)?;
         let both = Rc::new((p, m));
         cache.borrow_mut().insert(key, both.clone());
         Ok(both)
@@ -155,7 +151,7 @@ pub fn judge_range(
     )?;
     if let Some(change) = diff::between(&base, &head) {
         let added = |p: &Policy| -> Result<BTreeSet<Vec<u8>>, Error> {
-            let m = compile(p, ignore_case)?;
+            let m = source::matcher_for(p, ignore_case)?;
             let (o, _) = tree::check_range(repo, p, &m, ignore_case, range, false, None)?;
             Ok(o.findings
                 .into_iter()
@@ -211,7 +207,5 @@ fn policy_file(policy: &Policy) -> Option<String> {
 }
 
 fn short(id: Oid) -> String {
-    let mut s = id.to_string();
-    s.truncate(7);
-    s
+    short_id(&id.to_string()).to_string()
 }

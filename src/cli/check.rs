@@ -10,13 +10,13 @@ use pycache_policy::model::finding::Code;
 use pycache_policy::model::outcome::{Outcome, Scope};
 use pycache_policy::policy::Policy;
 use pycache_policy::policy::matcher::Matcher;
-use pycache_policy::policy::source::PolicySide;
+use pycache_policy::policy::source::{PolicySide, matcher_for};
 use pycache_policy::report::{self, Format};
 
 use super::args::{CheckArgs, CheckFormat, Cli, FormatArg, PolicyFromArg};
 use super::output::{Progress, color_on, write_step_summary};
 use super::output::{say, tellln};
-use super::{EXIT_FINDINGS, compile, errors, load_policy};
+use super::{EXIT_FINDINGS, errors, load_policy};
 
 /// `check`: the staged index (the hook), every tracked path (`--all`), or history (`--tree`,
 /// `--range`, `--ci`).
@@ -276,6 +276,6 @@ fn load_history_policy(
         Some(tree) => pycache_policy::policy::source::from_tree(&repo.git, tree, label)?,
         None => Policy::defaults(),
     };
-    let matcher = compile(&policy, repo.ignore_case())?;
+    let matcher = matcher_for(&policy, repo.ignore_case())?;
     Ok((policy, matcher))
 }

@@ -16,6 +16,7 @@ use pycache_policy::git::repo::Repo;
 use pycache_policy::model::error::Error;
 use pycache_policy::policy::Policy;
 use pycache_policy::policy::matcher::Matcher;
+use pycache_policy::policy::source::matcher_for;
 
 pub use args::Cli;
 use args::Command;
@@ -160,15 +161,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
-/// The policy's matcher; a pattern that will not compile is a problem of the policy file.
-fn compile(policy: &Policy, ignore_case: bool) -> Result<Matcher, Error> {
-    pycache_policy::policy::source::matcher_for(policy, ignore_case)
-}
-
 /// The policy for `repo` (or from `--policy`), and its compiled matcher.
 fn load_policy(repo: &Repo, explicit: Option<&Path>) -> Result<(Policy, Matcher), Error> {
     let policy = Policy::discover(Some(repo.workdir()?), explicit)?;
-    let matcher = compile(&policy, repo.ignore_case())?;
+    let matcher = matcher_for(&policy, repo.ignore_case())?;
     Ok((policy, matcher))
 }
 

@@ -26,6 +26,7 @@ use crate::model::outcome::Outcome;
 pub use crate::model::outcome::{CommitInfo, Subject};
 use crate::policy::Policy;
 use crate::util::bytes::plural;
+pub(crate) use crate::util::bytes::short_id;
 pub use crate::util::path::{display_path, shell_quote};
 
 pub use summary::step_summary;
@@ -60,11 +61,6 @@ impl Subject {
             Subject::Range { spec, .. } => format!("added by {spec}"),
         }
     }
-}
-
-/// A commit id shortened for people, as `git log --oneline` shows it (7 hex digits).
-pub(crate) fn short_id(id: &str) -> &str {
-    &id[..id.len().min(7)]
 }
 
 /// Everything a renderer needs.

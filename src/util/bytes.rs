@@ -34,6 +34,11 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// A commit id shortened for people, as `git log --oneline` shows it (7 hex digits).
+pub(crate) fn short_id(id: &str) -> &str {
+    &id[..id.len().min(7)]
+}
+
 /// `one` when `n` is 1, else `many`.
 pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
