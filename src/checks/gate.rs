@@ -150,17 +150,28 @@ pub fn judge_range(
         per_parent.then_some(&parent_policy as tree::ParentPolicy<'_>),
     )?;
     if let Some(change) = diff::between(&base, &head) {
-        let added = |p: &Policy| -> Result<BTreeSet<Vec<u8>>, Error> {
+        let caches = |findings: &[Finding]| -> BTreeSet<Vec<u8>> {
+            findings
+                .iter()
+                .filter(|f| f.code == Code::TrackedCache)
+                .map(|f| f.path.clone())
+                .collect()
+        };
+        // The range's end result as `p` judges it; the check above already is that for the side
+        // it judged by, unless it went commit by commit.
+        let added = |p: &Policy, judged: bool| -> Result<BTreeSet<Vec<u8>>, Error> {
+            if judged && !each_commit {
+                return Ok(caches(&outcome.findings));
+            }
             let m = source::matcher_for(p, ignore_case)?;
             let (o, _) = tree::check_range(repo, p, &m, ignore_case, range, false, None)?;
-            Ok(o.findings
-                .into_iter()
-                .filter(|f| f.code == Code::TrackedCache)
-                .map(|f| f.path)
-                .collect())
+            Ok(caches(&o.findings))
         };
         let allowed_only_by_new: Vec<Vec<u8>> = if change.widens() {
-            let (old, new) = (added(&base)?, added(&head)?);
+            let (old, new) = (
+                added(&base, side == Some(PolicySide::Base))?,
+                added(&head, side == Some(PolicySide::Head))?,
+            );
             old.difference(&new).cloned().collect()
         } else {
             Vec::new()
