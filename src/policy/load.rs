@@ -253,13 +253,16 @@ fn read(path: &Path) -> Result<String, PolicyError> {
 }
 
 fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, PolicyError> {
-    String::from_utf8(bytes).map_err(|e| {
-        let (line, column) = line_col_of(
-            &String::from_utf8_lossy(e.as_bytes()),
-            e.utf8_error().valid_up_to(),
-        );
+    utf8(Origin::File(path.to_path_buf()), &bytes).map(str::to_owned)
+}
+
+/// The text of a policy file, wherever it was read from (a file, a commit, the index); bytes
+/// that are not UTF-8 are a problem at their line and column.
+pub(crate) fn utf8(origin: Origin, bytes: &[u8]) -> Result<&str, PolicyError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_col_of(&String::from_utf8_lossy(bytes), e.valid_up_to());
         PolicyError {
-            origin: Origin::File(path.to_path_buf()),
+            origin,
             problems: vec![Problem {
                 line,
                 column,
@@ -709,6 +712,17 @@ fn normalize_allow_path(raw: &str) -> Result<(String, bool), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_that_is_not_utf8_is_a_problem_at_its_position_wherever_it_was_read() {
+        let err = utf8(
+            Origin::File("main:pycache-policy.toml".into()),
+            b"# ok\nx = \"\xff\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.origin, Origin::File("main:pycache-policy.toml".into()));
+        assert_eq!((err.problems[0].line, err.problems[0].column), (2, 6));
+    }
 
     fn load(text: &str) -> Result<Policy, PolicyError> {
         Policy::from_toml(text, Origin::File("p.toml".into()))

@@ -167,16 +167,7 @@ fn staged_blob<'i>(index: &'i IndexFile, path: &[u8]) -> Option<&'i [u8]> {
 }
 
 fn parse(bytes: &[u8], origin: Origin) -> Result<Policy, Error> {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(Error::Policy(PolicyError {
-            origin,
-            problems: vec![PolicyProblem {
-                line: 0,
-                column: 0,
-                message: "the policy file is not valid UTF-8 (TOML must be UTF-8)".into(),
-            }],
-        }));
-    };
+    let text = crate::policy::load::utf8(origin.clone(), bytes)?;
     Ok(match origin {
         Origin::PyProject(path) => Policy::from_pyproject(text, path)?,
         origin => Policy::from_toml(text, origin)?,
