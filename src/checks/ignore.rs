@@ -2,7 +2,7 @@
 //! allows. A probe is a path whose ignore status the policy decides; each is judged with git's
 //! own rules ([`crate::git::excludes`]), and the ones git gets wrong are disagreements.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::util::fs::what_is;
@@ -16,41 +16,61 @@ use crate::policy::matcher::{CacheVerdict, Matcher};
 
 /// A path whose ignore status the policy decides: git should ignore it (a forbidden path) or
 /// not (a path kept on purpose).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Probe {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe<'m> {
     /// Repository-relative path of a file.
     pub path: Vec<u8>,
     /// Whether the policy wants git to ignore it.
     pub want_ignored: bool,
+    /// The policy's verdict on it (never [`CacheVerdict::NotCache`]): the rule that decides.
+    pub verdict: CacheVerdict<'m>,
+    /// Whether it is an index entry (else a path Python would write, or a `!` line names).
+    pub tracked: bool,
+}
+
+impl<'m> Probe<'m> {
+    /// A probe for `path`, or `None` when the policy has no verdict on it.
+    pub(crate) fn new(path: Vec<u8>, verdict: CacheVerdict<'m>, tracked: bool) -> Option<Self> {
+        let want_ignored = match verdict {
+            CacheVerdict::NotCache => return None,
+            CacheVerdict::Forbidden { .. } => true,
+            CacheVerdict::Allowed { .. } => false,
+        };
+        Some(Probe {
+            path,
+            want_ignored,
+            verdict,
+            tracked,
+        })
+    }
 }
 
 /// Paths to judge git's rules by, cheap enough for every check: every tracked path the policy
-/// forbids or allows, the caches Python would write at the root and in each folder that has a
-/// tracked `.gitignore` of its own (where a rule could differ), and a cache in each folder kept
-/// on purpose.
-pub(crate) fn probes(
+/// forbids or allows (`judged`: the check judged each index entry once and kept its verdict),
+/// the caches Python would write at the root and in each folder that has a tracked `.gitignore`
+/// of its own (where a rule could differ), and a cache in each folder kept on purpose.
+pub(crate) fn probes<'m>(
     workdir: &std::path::Path,
     index: &IndexFile,
-    matcher: &Matcher,
+    matcher: &'m Matcher,
     policy: &Policy,
-) -> Vec<Probe> {
+    judged: Vec<Probe<'m>>,
+) -> Vec<Probe<'m>> {
     let mut probes = Probes::new(matcher);
-    probes.module_caches(b"", b"example");
-    for entry in index.iter() {
-        if matcher.is_candidate(entry.path) {
-            probes.add(entry.path.to_vec());
-        }
-        if let Some(dir) = entry.path.strip_suffix(b".gitignore")
-            && (dir.is_empty() || dir.ends_with(b"/"))
-        {
-            probes.module_caches(dir, b"example");
-            // And what its `!` lines re-include, as git reads it: from the working tree.
-            let file = workdir.join(as_path(entry.path));
-            probes.negations_in(dir, &file);
-        }
-    }
-    probes.kept_folders(policy);
-    probes.finish()
+    probes.around_index(workdir, index, policy);
+    probes.finish(judged)
+}
+
+/// The index entries the policy has a verdict on, as probes, in index order.
+fn index_probes<'m>(index: &IndexFile, matcher: &'m Matcher) -> Vec<Probe<'m>> {
+    index
+        .iter()
+        .filter_map(|entry| {
+            let from = matcher.literal_end(entry.path)?;
+            let verdict = matcher.verdict_from(entry.path, false, from);
+            Probe::new(entry.path.to_vec(), verdict, true)
+        })
+        .collect()
 }
 
 /// Everything [`probes`] judges, and also: the caches Python would write beside every tracked
@@ -58,16 +78,15 @@ pub(crate) fn probes(
 /// named by each `!` line of every rule file git reads (each `.gitignore` in the working tree,
 /// `info/exclude`, the excludes file), since a re-include is what can defeat the policy. This is
 /// what `pycache-policy gitignore` makes sure of, once; it walks the working tree.
-pub fn probes_thorough(
+pub fn probes_thorough<'m>(
     repo: &crate::git::repo::Repo,
     index: &IndexFile,
-    matcher: &Matcher,
+    matcher: &'m Matcher,
     policy: &Policy,
-) -> Result<Vec<Probe>, Error> {
+) -> Result<Vec<Probe<'m>>, Error> {
     let mut probes = Probes::new(matcher);
-    probes
-        .set
-        .extend(self::probes(repo.workdir()?, index, matcher, policy));
+    let workdir = repo.workdir()?;
+    probes.around_index(workdir, index, policy);
     for entry in index.iter() {
         let Some(stem) = entry.path.strip_suffix(b".py") else {
             continue;
@@ -78,7 +97,6 @@ pub fn probes_thorough(
         };
         probes.module_caches(dir, name);
     }
-    let workdir = repo.workdir()?;
     let mut rule_files: Vec<(Vec<u8>, PathBuf)> = Excludes::root_rule_files(repo)?
         .into_iter()
         .map(|f| (Vec::new(), f))
@@ -129,31 +147,45 @@ pub fn probes_thorough(
     for (dir, file) in rule_files {
         probes.negations_in(&dir, &file);
     }
-    Ok(probes.finish())
+    Ok(probes.finish(index_probes(index, matcher)))
 }
 
-/// A set of probes, each with the policy's verdict.
+/// A set of probes that are not index entries, each with the policy's verdict.
 struct Probes<'m> {
     matcher: &'m Matcher,
-    set: BTreeSet<Probe>,
+    set: BTreeMap<Vec<u8>, CacheVerdict<'m>>,
 }
 
 impl<'m> Probes<'m> {
     fn new(matcher: &'m Matcher) -> Self {
         Probes {
             matcher,
-            set: BTreeSet::new(),
+            set: BTreeMap::new(),
         }
     }
 
     /// Adds `path` when the policy has a verdict on it.
     fn add(&mut self, path: Vec<u8>) {
-        let want_ignored = match self.matcher.verdict(&path) {
-            CacheVerdict::NotCache => return,
-            CacheVerdict::Forbidden { .. } => true,
-            CacheVerdict::Allowed { .. } => false,
-        };
-        self.set.insert(Probe { path, want_ignored });
+        let verdict = self.matcher.verdict(&path);
+        if verdict != CacheVerdict::NotCache {
+            self.set.insert(path, verdict);
+        }
+    }
+
+    /// The caches Python would write at the root and beside each tracked `.gitignore`, what the
+    /// `!` lines of those re-include (as git reads them: from the working tree), and a cache in
+    /// each kept folder.
+    fn around_index(&mut self, workdir: &std::path::Path, index: &IndexFile, policy: &Policy) {
+        self.module_caches(b"", b"example");
+        for entry in index.iter() {
+            if let Some(dir) = entry.path.strip_suffix(b".gitignore")
+                && (dir.is_empty() || dir.ends_with(b"/"))
+            {
+                self.module_caches(dir, b"example");
+                self.negations_in(dir, &workdir.join(as_path(entry.path)));
+            }
+        }
+        self.kept_folders(policy);
     }
 
     /// The caches of module `name` in folder `dir` (empty, or ending in `/`).
@@ -239,21 +271,32 @@ impl<'m> Probes<'m> {
         }
     }
 
-    fn finish(self) -> Vec<Probe> {
-        self.set.into_iter().collect()
+    /// These probes and the index's (`tracked`, in index order), sorted by path; a path that is
+    /// both is the index's.
+    fn finish(self, tracked: Vec<Probe<'m>>) -> Vec<Probe<'m>> {
+        let mut all = tracked;
+        all.extend(
+            self.set
+                .into_iter()
+                .filter_map(|(path, verdict)| Probe::new(path, verdict, false)),
+        );
+        // Stable, and nearly sorted already: the index's come first among equal paths.
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+        all.dedup_by(|later, earlier| later.path == earlier.path);
+        all
     }
 }
 
 /// A probe that git's rules get wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Disagreement {
+pub struct Disagreement<'m> {
     /// The path and what the policy wants.
-    pub probe: Probe,
+    pub probe: Probe<'m>,
     /// git's verdict, with the deciding line.
     pub git: IgnoreDecision,
 }
 
-impl Disagreement {
+impl Disagreement<'_> {
     /// Why the block cannot fix this, when the deciding line is in a file that outranks it.
     pub fn why_unfixable(&self) -> Option<String> {
         let d = self.git.decision()?;
@@ -269,7 +312,10 @@ impl Disagreement {
 }
 
 /// Judges every probe with git's rules; returns those git gets wrong.
-pub(crate) fn disagreements(excludes: &Excludes, probes: &[Probe]) -> Vec<Disagreement> {
+pub(crate) fn disagreements<'m>(
+    excludes: &Excludes,
+    probes: &[Probe<'m>],
+) -> Vec<Disagreement<'m>> {
     probes
         .iter()
         .filter_map(|probe| {

@@ -65,6 +65,7 @@ pub fn check_staged(
         head: folders.as_ref(),
         cache_tree: index.cache_tree(),
         unchanged: RefCell::new(FastMap::default()),
+        last_folder: RefCell::new(None),
         last_excluded: None,
         failed: RefCell::new(None),
         findings: Vec::new(),
@@ -96,7 +97,7 @@ pub fn check_staged(
     // The ignore side: would git keep these paths out (or let the kept ones in)?
     let probes = match scope {
         Scope::Staged => judge.probes,
-        Scope::All => ignore::probes(repo.workdir()?, index, matcher, policy),
+        Scope::All => ignore::probes(repo.workdir()?, index, matcher, policy, judge.probes),
     };
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
@@ -111,11 +112,8 @@ pub fn check_staged(
                 .collect(),
         );
         let workdir = repo.workdir()?;
-        let is_real = |path: &[u8]| {
-            is_tracked(index, path)
-                || std::fs::symlink_metadata(workdir.join(as_path(path))).is_ok()
-        };
-        findings.extend(ignore_findings(&excludes, matcher, &probes, &is_real));
+        let on_disk = |path: &[u8]| std::fs::symlink_metadata(workdir.join(as_path(path))).is_ok();
+        findings.extend(ignore_findings(&excludes, &probes, &on_disk));
         // A rule file that is not a regular file (a FIFO) was taken as empty: no verdict.
         if let Some(e) = excludes.unreadable() {
             return Err(e);
@@ -200,38 +198,45 @@ struct StagedJudge<'a, 'r> {
     cache_tree: Option<CacheTree<'a>>,
     /// Folders known to hold no change (or to hold some).
     unchanged: RefCell<FastMap<Vec<u8>, bool>>,
+    /// The last folder asked about and the answer: the index is sorted, so the files of one
+    /// folder come one after another.
+    last_folder: RefCell<Option<(Vec<u8>, bool)>>,
     /// The last folder a forbid pattern excluded, and the pattern.
     last_excluded: Option<(Vec<u8>, &'a str)>,
     /// The first tree of `HEAD` that could not be read: the check then has no verdict.
     failed: RefCell<Option<git2::Error>>,
     findings: Vec<Finding>,
-    /// The judged paths, for the ignore side.
-    probes: Vec<Probe>,
+    /// The judged paths with their verdicts, for the ignore side.
+    probes: Vec<Probe<'a>>,
     /// Per allow entry: whether a judged path falls in it.
     kept_touched: Vec<bool>,
 }
 
 impl<'a> StagedJudge<'a, '_> {
     fn entry(&mut self, entry: &Entry<'_>) {
-        let verdict = self.verdict(entry);
-        if verdict == CacheVerdict::NotCache {
+        // The literal prefilter first (nearly every path fails it), then, for the commit, whether
+        // the entry changed (nearly every tracked cache did not), and only then the globs.
+        let Some(from) = self.matcher.literal_end(entry.path) else {
+            return;
+        };
+        if self.scope == Scope::Staged
+            && (entry.intent_to_add
+                || (entry.stage == 0 && !self.is_changed(entry.path, entry.mode, entry.oid)))
+        {
             return;
         }
-        if self.scope == Scope::Staged {
-            if entry.intent_to_add {
-                return;
-            }
-            if entry.stage == 0 && !self.is_changed(entry.path, entry.mode, entry.oid) {
-                return;
-            }
+        let verdict = self.verdict(entry, from);
+        if verdict != CacheVerdict::NotCache {
+            // A gitlink is matched as a folder, but git's ignore rules cannot drop a tracked
+            // submodule: it is no probe.
+            self.record(entry.path, verdict, entry.mode != MODE_GITLINK);
         }
-        self.record(entry.path, verdict);
     }
 
     /// The matcher's verdict on an entry. The index is sorted, so the entries inside a folder a
     /// pattern excludes come one after another: for them the folder's exclusion is reused (below
     /// an excluded folder nothing is re-included, so only the allow entries are asked again).
-    fn verdict(&mut self, entry: &Entry<'_>) -> CacheVerdict<'a> {
+    fn verdict(&mut self, entry: &Entry<'_>, from: usize) -> CacheVerdict<'a> {
         if let Some((dir, pattern)) = &self.last_excluded
             && entry.path.len() > dir.len()
             && entry.path.starts_with(dir)
@@ -250,7 +255,7 @@ impl<'a> StagedJudge<'a, '_> {
         // git treats a gitlink (submodule) as a folder: `__pycache__/` matches one.
         let verdict = self
             .matcher
-            .verdict_for(entry.path, entry.mode == MODE_GITLINK);
+            .verdict_from(entry.path, entry.mode == MODE_GITLINK, from);
         if let CacheVerdict::Forbidden { pattern, excluded }
         | CacheVerdict::Allowed {
             pattern, excluded, ..
@@ -262,11 +267,10 @@ impl<'a> StagedJudge<'a, '_> {
         verdict
     }
 
-    fn record(&mut self, path: &[u8], verdict: CacheVerdict<'_>) {
-        self.probes.push(Probe {
-            path: path.to_vec(),
-            want_ignored: matches!(verdict, CacheVerdict::Forbidden { .. }),
-        });
+    fn record(&mut self, path: &[u8], verdict: CacheVerdict<'a>, probe: bool) {
+        if probe {
+            self.probes.extend(Probe::new(path.to_vec(), verdict, true));
+        }
         match verdict {
             CacheVerdict::NotCache => {}
             CacheVerdict::Forbidden { pattern, excluded } => {
@@ -287,7 +291,17 @@ impl<'a> StagedJudge<'a, '_> {
         let Some(head) = self.head else {
             return true;
         };
-        if self.folder_unchanged(parent(path)) {
+        let dir = parent(path);
+        let known = match &*self.last_folder.borrow() {
+            Some((last, same)) if last == dir => Some(*same),
+            _ => None,
+        };
+        let unchanged = known.unwrap_or_else(|| {
+            let same = self.folder_unchanged(dir);
+            *self.last_folder.borrow_mut() = Some((dir.to_vec(), same));
+            same
+        });
+        if unchanged {
             return false;
         }
         match head.entry(path) {
@@ -340,7 +354,7 @@ impl<'a> StagedJudge<'a, '_> {
             if verdict != CacheVerdict::NotCache
                 && (self.scope == Scope::All || self.is_changed(&path, mode, id.as_bytes()))
             {
-                self.record(&path, verdict);
+                self.record(&path, verdict, true);
             }
         }
         Ok(())
@@ -356,45 +370,53 @@ impl<'a> StagedJudge<'a, '_> {
 /// invented one as the example of what a new file would meet.
 fn ignore_findings(
     excludes: &Excludes,
-    matcher: &Matcher,
-    probes: &[Probe],
-    is_real: &dyn Fn(&[u8]) -> bool,
+    probes: &[Probe<'_>],
+    on_disk: &dyn Fn(&[u8]) -> bool,
 ) -> Vec<Finding> {
-    struct Group {
+    struct Group<'p> {
         rule: String,
-        line: Option<String>,
         /// The first real path, else the first probe.
-        first: Vec<u8>,
+        first: &'p [u8],
         first_is_real: bool,
         real: usize,
         git: IgnoreDecision,
     }
-    let mut groups: Vec<Group> = Vec::new();
-    for d in ignore::disagreements(excludes, probes) {
-        let rule = match matcher.verdict(&d.probe.path) {
-            CacheVerdict::Forbidden { pattern, .. } => pattern.to_string(),
-            CacheVerdict::Allowed { entry, .. } => entry.display_path(),
+    let same_line = |a: &IgnoreDecision, b: &IgnoreDecision| match (a.decision(), b.decision()) {
+        (Some(a), Some(b)) => a.file == b.file && a.line == b.line,
+        (None, None) => true,
+        _ => false,
+    };
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for probe in probes {
+        let git = excludes.check(&probe.path, false);
+        if git.is_ignored() == probe.want_ignored {
+            continue;
+        }
+        let rule = match probe.verdict {
+            CacheVerdict::Forbidden { pattern, .. } => std::borrow::Cow::Borrowed(pattern),
+            CacheVerdict::Allowed { entry, .. } => std::borrow::Cow::Owned(entry.display_path()),
             CacheVerdict::NotCache => continue,
         };
-        let line = d.git.decision().map(|x| format!("{}:{}", x.file, x.line));
-        let real = is_real(&d.probe.path);
-        match groups.iter_mut().find(|g| g.rule == rule && g.line == line) {
+        let real = probe.tracked || on_disk(&probe.path);
+        match groups
+            .iter_mut()
+            .find(|g| g.rule == *rule && same_line(&g.git, &git))
+        {
             Some(g) => {
                 if real {
                     g.real += 1;
                     if !g.first_is_real {
-                        g.first = d.probe.path;
+                        g.first = &probe.path;
                         g.first_is_real = true;
                     }
                 }
             }
             None => groups.push(Group {
-                rule,
-                line,
-                first: d.probe.path,
+                rule: rule.into_owned(),
+                first: &probe.path,
                 first_is_real: real,
                 real: usize::from(real),
-                git: d.git,
+                git,
             }),
         }
     }
@@ -414,11 +436,11 @@ fn ignore_findings(
                 }
                 IgnoreDecision::Ignored(d) => (Code::AllowlistIgnored, Some(line(d))),
             };
-            let folder = parent(&g.first).to_vec();
+            let folder = parent(g.first).to_vec();
             let (path, example) = if g.first_is_real {
-                (g.first, None)
+                (g.first.to_vec(), None)
             } else {
-                (Vec::new(), Some(g.first))
+                (Vec::new(), Some(g.first.to_vec()))
             };
             Finding {
                 code,
@@ -435,13 +457,6 @@ fn ignore_findings(
             }
         })
         .collect()
-}
-
-/// Whether `path` is in the index (any stage).
-fn is_tracked(index: &IndexFile, path: &[u8]) -> bool {
-    index
-        .get(index.lower_bound(path))
-        .is_some_and(|e| e.path == path)
 }
 
 /// The index entries under the folder `prefix` (or equal to it, for a file).

@@ -35,7 +35,7 @@ const BEGIN_MARK: &[u8] = b"# BEGIN pycache-policy: written by `pycache-policy g
 
 /// What `pycache-policy gitignore` would do.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub struct Plan<'m> {
     /// The root `.gitignore`.
     pub path: PathBuf,
     /// Its bytes now (`None` when there is no file).
@@ -43,10 +43,10 @@ pub struct Plan {
     /// Its bytes after the change.
     pub(crate) new: Vec<u8>,
     /// Probes git would still get wrong with the new file, each with the deciding line.
-    pub defeated: Vec<Disagreement>,
+    pub defeated: Vec<Disagreement<'m>>,
 }
 
-impl Plan {
+impl Plan<'_> {
     /// Whether the file would change.
     pub fn changes(&self) -> bool {
         self.old.as_deref() != Some(self.new.as_slice())
@@ -54,11 +54,11 @@ impl Plan {
 }
 
 /// Works out the new root `.gitignore` for the policy and what git would still get wrong.
-pub fn plan(
+pub fn plan<'m>(
     repo: &crate::git::repo::Repo,
     policy: &Policy,
-    probes: &[Probe],
-) -> Result<Plan, Error> {
+    probes: &[Probe<'m>],
+) -> Result<Plan<'m>, Error> {
     let path = repo.workdir()?.join(".gitignore");
     // Not followed, and never opened in a way that could block: a FIFO named `.gitignore`
     // would make a plain read wait forever for a writer.

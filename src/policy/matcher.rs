@@ -22,6 +22,7 @@
 //! looks for the literal text every forbid pattern needs (`__pycache__`, `.pyc`, `.pyo`, ...).
 //! A path without any of them cannot be forbidden and costs a few nanoseconds.
 
+use std::cell::OnceCell;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -58,18 +59,41 @@ pub enum CacheVerdict<'m> {
 }
 
 /// A policy compiled for matching; build it once and ask it about many paths.
+///
+/// Nothing is compiled that no path needs: the literal prefilter is built when the first path is
+/// asked about, the globs when the first path passes it. An empty repository, or a commit that
+/// stages no cache, never builds the glob set.
 pub struct Matcher {
-    gitignore: Gitignore,
-    /// For each compiled glob (by its translated text), the pattern the user wrote.
+    /// Each forbid pattern's line for `ignore` (as [`GitPattern::line`] writes it) and the
+    /// pattern the user wrote, in policy order.
     originals: Vec<(String, String)>,
-    /// For each translated text, the index in `originals` of its last pattern.
-    last_original: std::collections::HashMap<String, usize>,
+    /// Literals one of which every forbidden path contains; `None` when some pattern has none.
+    literals: Option<Vec<Vec<u8>>>,
     allow: Vec<AllowEntry>,
     /// Each allow path (ASCII-lowercased under ignorecase) to its entries' indexes, ascending.
     allow_index: std::collections::HashMap<Vec<u8>, Vec<usize>>,
     ignore_case: bool,
-    /// Literals one of which every forbidden path contains; `None` when some pattern has none.
-    prefilter: Option<AhoCorasick>,
+    /// The prefilter over `literals`, once a path needed it (`None` inside: every path is a
+    /// candidate).
+    prefilter: OnceCell<Option<AhoCorasick>>,
+    /// The compiled globs, once a candidate needed them.
+    globs: OnceCell<Globs>,
+}
+
+/// The forbid patterns compiled.
+enum Globs {
+    /// All patterns in one set (the normal case).
+    One {
+        gitignore: Gitignore,
+        /// For each line given to `ignore`, the index in `originals` of its last pattern.
+        last_original: std::collections::HashMap<String, usize>,
+    },
+    /// One set per pattern, asked from the last to the first (git's "last match wins"): for a
+    /// policy whose patterns compile one by one (as [`check_pattern`] made sure when it was read)
+    /// but not together, within the regex engine's size limits. A pattern that does not compile
+    /// even alone (only a policy that was never validated) matches every path, so that it shows
+    /// in the findings rather than letting a cache pass.
+    PerPattern(Vec<Option<Gitignore>>),
 }
 
 /// The longest literal the prefilter looks for (see [`Matcher::new`]).
@@ -107,22 +131,16 @@ fn glob_error(e: &ignore::Error) -> String {
 }
 
 impl Matcher {
-    /// Compiles the policy. `ignore_case` is the repository's `core.ignorecase`.
+    /// Reads the policy for matching. `ignore_case` is the repository's `core.ignorecase`.
+    /// Each pattern is parsed here (an error names it); the globs are compiled when a path first
+    /// needs them.
     pub fn new(policy: &Policy, ignore_case: bool) -> Result<Matcher, String> {
         // Case is folded by `GitPattern`, the way git folds it, not by globset.
-        let mut builder = GitignoreBuilder::new(".");
         let mut originals = Vec::with_capacity(policy.forbid.len());
         let mut literals: Option<Vec<Vec<u8>>> = Some(Vec::new());
         for pattern in &policy.forbid {
-            // The policy was validated when it was read (`check_pattern`, with positions); a
-            // pattern that does not parse or compile still fails below, and checking each one
-            // again here would compile every glob three times.
             let parsed =
                 GitPattern::parse(pattern, ignore_case).map_err(|e| format!("`{pattern}`: {e}"))?;
-            let line = parsed.line(ignore_case);
-            builder
-                .add_line(None, &line)
-                .map_err(|e| format!("`{pattern}`: {}", glob_error(&e)))?;
             if !parsed.negated {
                 match (literals_of(&parsed.tokens), literals.as_mut()) {
                     (Some(found), Some(all)) => all.extend(found),
@@ -131,9 +149,8 @@ impl Matcher {
             }
             // `ignore` reports a match by the line it was given (less trailing unescaped spaces,
             // which a generated line never has).
-            originals.push((line, pattern.clone()));
+            originals.push((parsed.line(ignore_case), pattern.clone()));
         }
-        let gitignore = builder.build().map_err(|e| e.to_string())?;
         // Any part of a required literal is required too, so each is cut to its first
         // `MAX_LITERAL` bytes: building the automaton stays linear in the policy's size (a
         // 20,000-byte literal took seconds). Past `MAX_LITERALS` the prefilter would cost more
@@ -148,20 +165,6 @@ impl Matcher {
                     })
                     .collect::<Vec<_>>()
             });
-        let prefilter = match literals {
-            Some(lits) => Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(ignore_case)
-                    .build(lits)
-                    .map_err(|e| e.to_string())?,
-            ),
-            None => None,
-        };
-        let last_original = originals
-            .iter()
-            .enumerate()
-            .map(|(i, (t, _))| (t.clone(), i))
-            .collect();
         let mut allow_index: std::collections::HashMap<Vec<u8>, Vec<usize>> = Default::default();
         for (i, entry) in policy.allow.iter().enumerate() {
             let p = entry.path.as_bytes();
@@ -173,14 +176,63 @@ impl Matcher {
             allow_index.entry(k).or_default().push(i);
         }
         Ok(Matcher {
-            gitignore,
             originals,
-            last_original,
+            literals,
             allow_index,
             allow: policy.allow.clone(),
             ignore_case,
-            prefilter,
+            prefilter: OnceCell::new(),
+            globs: OnceCell::new(),
         })
+    }
+
+    fn prefilter(&self) -> Option<&AhoCorasick> {
+        self.prefilter
+            .get_or_init(|| {
+                // An automaton that cannot be built (past the crate's limits) is no prefilter:
+                // every path is then a candidate.
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(self.ignore_case)
+                    .build(self.literals.as_ref()?)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    fn globs(&self) -> &Globs {
+        self.globs.get_or_init(|| {
+            let mut builder = GitignoreBuilder::new(".");
+            for (line, _) in &self.originals {
+                if builder.add_line(None, line).is_err() {
+                    return self.globs_one_by_one();
+                }
+            }
+            match builder.build() {
+                Ok(gitignore) => Globs::One {
+                    gitignore,
+                    last_original: self
+                        .originals
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (t, _))| (t.clone(), i))
+                        .collect(),
+                },
+                Err(_) => self.globs_one_by_one(),
+            }
+        })
+    }
+
+    fn globs_one_by_one(&self) -> Globs {
+        Globs::PerPattern(
+            self.originals
+                .iter()
+                .map(|(line, _)| {
+                    let mut builder = GitignoreBuilder::new(".");
+                    builder.add_line(None, line).ok()?;
+                    builder.build().ok()
+                })
+                .collect(),
+        )
     }
 
     /// The policy's verdict on a tracked file at `path` (repository-relative, `/`-separated).
@@ -190,10 +242,15 @@ impl Matcher {
 
     /// The policy's verdict on `path`, which names a folder when `is_dir`.
     pub(crate) fn verdict_for(&self, path: &[u8], is_dir: bool) -> CacheVerdict<'_> {
-        if !self.is_candidate(path) {
-            return CacheVerdict::NotCache;
+        match self.literal_end(path) {
+            Some(from) => self.verdict_from(path, is_dir, from),
+            None => CacheVerdict::NotCache,
         }
-        let Some((pattern, excluded)) = self.forbidden_by(path, is_dir) else {
+    }
+
+    /// [`Matcher::verdict_for`] for a candidate, given its [`Matcher::literal_end`].
+    pub(crate) fn verdict_from(&self, path: &[u8], is_dir: bool, from: usize) -> CacheVerdict<'_> {
+        let Some((pattern, excluded)) = self.forbidden_by(path, is_dir, from) else {
             return CacheVerdict::NotCache;
         };
         match self.allowed_by(path) {
@@ -208,9 +265,19 @@ impl Matcher {
 
     /// Whether a path could be forbidden at all; `false` is certain, `true` is a maybe.
     pub fn is_candidate(&self, path: &[u8]) -> bool {
-        match &self.prefilter {
-            Some(ac) => ac.is_match(path),
-            None => true,
+        self.literal_end(path).is_some()
+    }
+
+    /// `None` when no forbid pattern can match `path` or any of its folders (it holds none of
+    /// the literals some pattern needs); else where the first such literal ends (0 without a
+    /// prefilter). A folder of `path` shorter than that holds no literal, so no pattern that is
+    /// not a negation matches it, and it cannot be excluded: [`Matcher::forbidden_by`] starts
+    /// there.
+    pub(crate) fn literal_end(&self, path: &[u8]) -> Option<usize> {
+        match self.prefilter() {
+            // Standard match semantics report the match that ends first.
+            Some(ac) => ac.find(path).map(|m| m.end()),
+            None => Some(0),
         }
     }
 
@@ -221,16 +288,14 @@ impl Matcher {
         if self.allow.is_empty() {
             return None;
         }
-        let key = |p: &[u8]| -> Vec<u8> {
-            if self.ignore_case {
-                p.to_ascii_lowercase()
-            } else {
-                p.to_vec()
-            }
-        };
         let mut best: Option<usize> = None;
         let mut consider = |p: &[u8], whole: bool| {
-            for &i in self.allow_index.get(&key(p)).into_iter().flatten() {
+            let found = if self.ignore_case {
+                self.allow_index.get(&p.to_ascii_lowercase())
+            } else {
+                self.allow_index.get(p)
+            };
+            for &i in found.into_iter().flatten() {
                 if !(whole && self.allow[i].is_dir) {
                     best = Some(best.map_or(i, |b| b.min(i)));
                     break;
@@ -259,14 +324,15 @@ impl Matcher {
             (format!("{p}/m$py.class"), false),
         ]
         .iter()
-        .any(|(path, is_dir)| self.forbidden_by(path.as_bytes(), *is_dir).is_some())
+        .any(|(path, is_dir)| self.forbidden_by(path.as_bytes(), *is_dir, 0).is_some())
     }
 
     /// The forbid pattern that excludes `path` by git's rules, and the length of what it
     /// excluded: the first excluded folder from the top, else the path itself when the last
-    /// pattern matching it is not a negation.
-    fn forbidden_by(&self, path: &[u8], is_dir: bool) -> Option<(&str, usize)> {
-        for (i, &b) in path.iter().enumerate() {
+    /// pattern matching it is not a negation. Folders shorter than `from` are not asked (see
+    /// [`Matcher::literal_end`]).
+    fn forbidden_by(&self, path: &[u8], is_dir: bool, from: usize) -> Option<(&str, usize)> {
+        for (i, &b) in path.iter().enumerate().skip(from) {
             if b == b'/'
                 && let Some(p) = self.excluded(&path[..i], true)
             {
@@ -277,19 +343,33 @@ impl Matcher {
     }
 
     fn excluded(&self, path: &[u8], is_dir: bool) -> Option<&str> {
-        match self
-            .gitignore
-            .matched(Path::new(OsStr::from_bytes(path)), is_dir)
-        {
-            Match::Ignore(glob) => Some(self.original(glob.original())),
-            Match::None | Match::Whitelist(_) => None,
+        let path = Path::new(OsStr::from_bytes(path));
+        match self.globs() {
+            Globs::One {
+                gitignore,
+                last_original,
+            } => match gitignore.matched(path, is_dir) {
+                Match::Ignore(glob) => {
+                    let line = glob.original();
+                    Some(
+                        last_original
+                            .get(line)
+                            .map_or(line, |&i| self.originals[i].1.as_str()),
+                    )
+                }
+                Match::None | Match::Whitelist(_) => None,
+            },
+            Globs::PerPattern(sets) => {
+                for (set, (_, pattern)) in sets.iter().zip(&self.originals).rev() {
+                    match set.as_ref().map(|g| g.matched(path, is_dir)) {
+                        Some(Match::None) => continue,
+                        Some(Match::Whitelist(_)) => return None,
+                        Some(Match::Ignore(_)) | None => return Some(pattern.as_str()),
+                    }
+                }
+                None
+            }
         }
-    }
-
-    fn original<'a>(&'a self, translated: &'a str) -> &'a str {
-        self.last_original
-            .get(translated)
-            .map_or(translated, |&i| self.originals[i].1.as_str())
     }
 }
 
@@ -438,6 +518,80 @@ mod tests {
         assert_eq!(glob("x/a**/b", false), "x/a{**/b}");
         assert_eq!(glob("x/a**", false), "x/a{*,**/*}");
         assert_eq!(glob("a/**\\/b", false), "a/*/**/b");
+    }
+
+    /// The one-set-per-pattern fallback (for a policy too large to compile as one set) gives
+    /// the verdicts of the single set, and compiles nothing until a candidate is asked about.
+    #[test]
+    fn per_pattern_globs_agree_with_one_set() {
+        let forbid = [
+            "__pycache__/",
+            "*.py[co]",
+            "!keep.pyc",
+            "build/",
+            "!build/keep/",
+            "/top.pyc",
+        ];
+        let allow = ["01_Basics/__pycache__/", "tools/legacy.pyc"];
+        let one = matcher(&forbid, &allow, false);
+        let per = matcher(&forbid, &allow, false);
+        assert!(per.globs.get().is_none() && per.prefilter.get().is_none());
+        assert_eq!(per.verdict(b"src/main.rs"), CacheVerdict::NotCache);
+        assert!(per.prefilter.get().is_some() && per.globs.get().is_none());
+        assert!(per.globs.set(per.globs_one_by_one()).is_ok());
+        for path in [
+            "a/b/__pycache__/x.cpython-312.pyc",
+            "a/keep.pyc",
+            "a/__pycache__/keep.pyc",
+            "build/keep/x.pyc",
+            "top.pyc",
+            "sub/top.pyc",
+            "01_Basics/__pycache__/s.pyc",
+            "tools/legacy.pyc",
+            "src/main.py",
+            "x/__pycache__",
+        ] {
+            assert_eq!(
+                one.verdict(path.as_bytes()),
+                per.verdict(path.as_bytes()),
+                "{path}"
+            );
+        }
+        assert!(matches!(one.globs.get(), Some(Globs::One { .. })));
+    }
+
+    /// Folders shorter than the first literal are not asked, so the verdict must still find a
+    /// pattern that excludes a deeper folder, or the file itself.
+    #[test]
+    fn literal_end_skips_only_folders_without_a_literal() {
+        let m = matcher(&["__pycache__/", "*.pyc"], &[], false);
+        assert_eq!(m.literal_end(b"src/app.py"), None);
+        assert_eq!(m.literal_end(b"a/__pycache__/x.pyc"), Some(13));
+        assert_eq!(
+            m.verdict(b"a/__pycache__/x.pyc"),
+            CacheVerdict::Forbidden {
+                pattern: "__pycache__/",
+                excluded: 13
+            }
+        );
+        let m = matcher(&["*.pyc/"], &[], false);
+        assert_eq!(
+            m.verdict(b"a/b.pyc/c/d.txt"),
+            CacheVerdict::Forbidden {
+                pattern: "*.pyc/",
+                excluded: 7
+            }
+        );
+        // Without literals every folder is asked.
+        let m = matcher(&["[a-z]/"], &[], false);
+        assert_eq!(m.literal_end(b"b/x"), Some(0));
+        assert_eq!(
+            m.verdict(b"b/x"),
+            CacheVerdict::Forbidden {
+                pattern: "[a-z]/",
+                excluded: 1
+            }
+        );
     }
 
     #[test]
