@@ -63,7 +63,8 @@ pub fn check_staged(
         matcher,
         scope,
         head: folders.as_ref(),
-        cache_tree: index.cache_tree(),
+        // Only the default scope asks what changed since HEAD.
+        cache_tree: folders.as_ref().and_then(|_| index.cache_tree()),
         unchanged: RefCell::new(FastMap::default()),
         last_folder: RefCell::new(None),
         last_excluded: None,

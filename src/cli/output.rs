@@ -97,12 +97,18 @@ pub(crate) fn color_on(stream: &impl std::io::IsTerminal) -> bool {
 /// On GitHub Actions, appends `markdown` to the job summary (`$GITHUB_STEP_SUMMARY`). A summary
 /// that cannot be written is not worth failing the check for: it is said on stderr.
 pub(crate) fn write_step_summary(markdown: &str) {
+    write_step_summary_with(|| markdown.to_string());
+}
+
+/// [`write_step_summary`] of what `markdown` makes, made only inside a GitHub Actions job.
+pub(crate) fn write_step_summary_with(markdown: impl FnOnce() -> String) {
     if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
         return;
     }
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return;
     };
+    let markdown = markdown();
     let written = std::fs::OpenOptions::new()
         .append(true)
         .create(true)

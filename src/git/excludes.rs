@@ -165,6 +165,13 @@ pub struct Excludes {
     overrides: HashMap<Vec<u8>, Vec<u8>>,
     /// Folders already judged: the line excluding each (or one of its parents), if any.
     folders: RefCell<HashMap<Vec<u8>, Option<IgnoreRule>>>,
+    /// A folder without rules.
+    no_rules: Rc<Option<RuleFile>>,
+    /// The root's rules, once read: every path asks for them.
+    root_rules: RefCell<Option<Rc<Option<RuleFile>>>>,
+    /// The folder [`Excludes::folder_exclusion`] judged last, and its answer: the paths of one
+    /// folder usually come one after another.
+    last_folder: RefCell<Option<(Vec<u8>, Option<IgnoreRule>)>>,
     /// When set, the only folders below the root whose `.gitignore` is read from disk.
     known: Option<std::collections::HashSet<Vec<u8>>>,
     /// The first rule file that was not a regular file, and what it was.
@@ -207,6 +214,9 @@ impl Excludes {
             dirs: RefCell::new(HashMap::new()),
             overrides: HashMap::new(),
             folders: RefCell::new(HashMap::new()),
+            no_rules: Rc::new(None),
+            root_rules: RefCell::new(None),
+            last_folder: RefCell::new(None),
             known: None,
             unreadable,
         }
@@ -231,7 +241,9 @@ impl Excludes {
     pub(crate) fn only_in_folders(&mut self, folders: std::collections::HashSet<Vec<u8>>) {
         self.known = Some(folders);
         self.dirs.borrow_mut().clear();
+        self.root_rules.borrow_mut().take();
         self.folders.borrow_mut().clear();
+        self.last_folder.borrow_mut().take();
     }
 
     /// The rules of `repo`'s working tree, with its config.
@@ -264,11 +276,29 @@ impl Excludes {
     /// `content`.
     pub(crate) fn set_gitignore(&mut self, folder: &[u8], content: Vec<u8>) {
         self.dirs.borrow_mut().remove(folder);
+        self.root_rules.borrow_mut().take();
         self.folders.borrow_mut().clear();
+        self.last_folder.borrow_mut().take();
         self.overrides.insert(folder.to_vec(), content);
     }
 
+    /// Whether no folder below the root can have rules: the check found no tracked nested
+    /// `.gitignore`, and none is proposed.
+    fn only_root(&self) -> bool {
+        self.overrides.is_empty() && self.known.as_ref().is_some_and(|k| k.is_empty())
+    }
+
     fn dir_rules(&self, folder: &[u8]) -> Rc<Option<RuleFile>> {
+        // The check's common case: no tracked `.gitignore` below the root, so no folder but the
+        // root has rules, and none needs remembering.
+        if !folder.is_empty() && self.only_root() {
+            return Rc::clone(&self.no_rules);
+        }
+        if folder.is_empty()
+            && let Some(rules) = &*self.root_rules.borrow()
+        {
+            return Rc::clone(rules);
+        }
         if let Some(rules) = self.dirs.borrow().get(folder) {
             return Rc::clone(rules);
         }
@@ -306,6 +336,9 @@ impl Excludes {
                 self.ignore_case,
             )
         }));
+        if folder.is_empty() {
+            *self.root_rules.borrow_mut() = Some(Rc::clone(&rules));
+        }
         self.dirs
             .borrow_mut()
             .insert(folder.to_vec(), Rc::clone(&rules));
@@ -315,8 +348,13 @@ impl Excludes {
     /// The last matching line for `path` at its own level, by precedence, ignoring whether a
     /// parent folder is excluded.
     fn last_match(&self, path: &[u8], is_dir: bool) -> Option<IgnoreRule> {
-        // .gitignore files from the path's own folder up to the root.
-        let mut end = path.iter().rposition(|&b| b == b'/');
+        // .gitignore files from the path's own folder up to the root (only the root's when no
+        // folder below it can have one).
+        let mut end = if self.only_root() {
+            None
+        } else {
+            path.iter().rposition(|&b| b == b'/')
+        };
         loop {
             let folder = end.map_or(&b""[..], |e| &path[..e]);
             let relative = end.map_or(path, |e| &path[e + 1..]);
@@ -346,10 +384,20 @@ impl Excludes {
     /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says
     /// whether it names a folder. Tracked or not does not matter, as with `--no-index`.
     pub(crate) fn check(&self, path: &[u8], is_dir: bool) -> IgnoreDecision {
-        if let Some(i) = path.iter().rposition(|&b| b == b'/')
-            && let Some(d) = self.folder_exclusion(&path[..i])
-        {
-            return IgnoreDecision::Ignored(d);
+        if let Some(i) = path.iter().rposition(|&b| b == b'/') {
+            let folder = &path[..i];
+            let last = match &*self.last_folder.borrow() {
+                Some((f, d)) if f == folder => Some(d.clone()),
+                _ => None,
+            };
+            let excluded = last.unwrap_or_else(|| {
+                let d = self.folder_exclusion(folder);
+                *self.last_folder.borrow_mut() = Some((folder.to_vec(), d.clone()));
+                d
+            });
+            if let Some(d) = excluded {
+                return IgnoreDecision::Ignored(d);
+            }
         }
         match self.last_match(path, is_dir) {
             Some(d) if !d.negated => IgnoreDecision::Ignored(d),

@@ -128,9 +128,22 @@ impl Render for Human {
 
 impl Human {
     fn caches_by_folder(&self, out: &mut String, where_: &str, caches: &[&Finding]) {
+        // Sorted by path, the findings of one folder mostly come one after another: one map
+        // entry per run of them, not one lookup per file.
         let mut groups: BTreeMap<&[u8], Vec<&Finding>> = BTreeMap::new();
+        let mut run: Option<(&[u8], Vec<&Finding>)> = None;
         for f in caches {
-            groups.entry(&f.folder).or_default().push(f);
+            match &mut run {
+                Some((folder, files)) if *folder == f.folder.as_slice() => files.push(f),
+                _ => {
+                    if let Some((folder, files)) = run.replace((&f.folder, vec![f])) {
+                        groups.entry(folder).or_default().extend(files);
+                    }
+                }
+            }
+        }
+        if let Some((folder, files)) = run {
+            groups.entry(folder).or_default().extend(files);
         }
         let _ = writeln!(
             out,

@@ -403,7 +403,7 @@ impl IndexFile {
                 r.pos = start;
                 r.take(padded, "an entry's padding")?;
             }
-            if index.paths[path_start..].contains(&0) {
+            if memchr::memchr(0, &index.paths[path_start..]).is_some() {
                 // git would keep the NUL in the path and then misread it everywhere.
                 return Err(IndexError::Corrupt("a path with a NUL byte in it"));
             }
