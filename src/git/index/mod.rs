@@ -328,8 +328,19 @@ impl IndexFile {
         let count = r.u32("the header")? as usize;
         index.version = version;
         index.entries.reserve(count.min(data.len() / 62));
-        index.paths.reserve(data.len() / 2);
-        let budget = path_budget(data.len());
+        // Only version 4 compresses paths; in 2 and 3 each path is read where it lies.
+        if version == 4 {
+            index.paths.reserve(data.len() / 2);
+        }
+        // Entries address the file and the expanded paths with 32-bit offsets (git's own index
+        // format counts entries in 32 bits too); anything past that is refused, not wrapped.
+        let offset_limit = u32::MAX as usize;
+        if data.len() > offset_limit {
+            return Err(IndexError::TooLarge {
+                limit: offset_limit,
+            });
+        }
+        let budget = path_budget(data.len()).min(offset_limit);
         let mut previous: (usize, usize) = (0, 0);
         for _ in 0..count {
             let start = r.pos;
@@ -357,45 +368,23 @@ impl IndexFile {
             // git then reads that many bytes (and, in v2/v3, sizes the entry from them), so
             // that is the path git commits, and the one to judge.
             let name_len = flags & NAME_MASK;
-            let path_start = index.paths.len();
+            let mut path_start = index.paths.len();
+            let path_len;
             if version == 4 {
-                let strip = r.varint()?;
-                let (prev_start, prev_len) = previous;
-                if strip > prev_len {
-                    return Err(IndexError::Corrupt(
-                        "a path prefix longer than the previous path",
-                    ));
-                }
-                let keep = prev_len - strip;
-                let suffix = if name_len == NAME_MASK {
-                    r.until_nul()?
-                } else {
-                    let len = usize::from(name_len);
-                    // git copies `len + 1 - keep` bytes of the suffix; a length shorter than
-                    // the prefix it shares makes git copy a wrapped-around size (a crash).
-                    let n = len.checked_sub(keep).ok_or(IndexError::Corrupt(
-                        "a path length shorter than the prefix it shares",
-                    ))?;
-                    let suffix = r.take(n, "a path")?;
-                    r.take(1, "a path")?; // git skips the byte after the path unseen
-                    suffix
-                };
-                if index.paths.len() + keep + suffix.len() > budget {
-                    return Err(IndexError::TooLarge { limit: budget });
-                }
-                index
-                    .paths
-                    .extend_from_within(prev_start..prev_start + keep);
-                index.paths.extend_from_slice(suffix);
+                path_len = expand_v4_path(&mut r, name_len, previous, &mut index.paths, budget)?;
             } else {
+                path_start = r.pos;
                 let name = if name_len == NAME_MASK {
                     r.until_nul()?
                 } else {
                     let name = r.take(usize::from(name_len), "a path")?;
+                    if memchr::memchr(0, name).is_some() {
+                        return Err(IndexError::Corrupt("a path with a NUL byte in it"));
+                    }
                     r.take(1, "a path")?;
                     name
                 };
-                index.paths.extend_from_slice(name);
+                path_len = name.len();
                 // git's `ondisk_ce_size`: the entry is padded with 1 to 8 NULs to a multiple of
                 // 8 bytes, counted from the path's length (git does not look at the padding).
                 let name_at = STAT_LEN + oid_len + if flags & 0x4000 != 0 { 4 } else { 2 };
@@ -403,11 +392,6 @@ impl IndexFile {
                 r.pos = start;
                 r.take(padded, "an entry's padding")?;
             }
-            if memchr::memchr(0, &index.paths[path_start..]).is_some() {
-                // git would keep the NUL in the path and then misread it everywhere.
-                return Err(IndexError::Corrupt("a path with a NUL byte in it"));
-            }
-            let path_len = index.paths.len() - path_start;
             previous = (path_start, path_len);
             index.entries.push(Raw {
                 path_start: path_start as u32,
@@ -445,7 +429,7 @@ impl IndexFile {
         let p = raw.path_start as usize;
         let o = raw.oid_start as usize;
         Entry {
-            path: &self.paths[p..p + raw.path_len as usize],
+            path: &self.path_bytes()[p..p + raw.path_len as usize],
             mode: raw.mode,
             oid: &self.data[o..o + self.oid_len],
             stage: raw.stage,
@@ -464,7 +448,7 @@ impl IndexFile {
     pub(crate) fn lower_bound(&self, prefix: &[u8]) -> usize {
         self.entries.partition_point(|raw| {
             let p = raw.path_start as usize;
-            &self.paths[p..p + raw.path_len as usize] < prefix
+            &self.path_bytes()[p..p + raw.path_len as usize] < prefix
         })
     }
 
@@ -627,7 +611,16 @@ impl IndexFile {
     fn path(&self, i: usize) -> &[u8] {
         let raw = &self.entries[i];
         let p = raw.path_start as usize;
-        &self.paths[p..p + raw.path_len as usize]
+        &self.path_bytes()[p..p + raw.path_len as usize]
+    }
+
+    /// What entries' paths point into: the expanded paths of a version 4 index, else the file.
+    fn path_bytes(&self) -> &[u8] {
+        if self.version == 4 {
+            &self.paths
+        } else {
+            &self.data
+        }
     }
 
     /// The cache-tree extension, when the index has one git would read.
@@ -780,6 +773,49 @@ impl<'a> Reader<'a> {
         }
         Ok(value)
     }
+}
+
+/// Reads a version 4 entry's path, the `previous` path (start and length in `paths`) less the
+/// prefix it strips plus the suffix it stores, onto the end of `paths`; returns its length.
+fn expand_v4_path(
+    r: &mut Reader<'_>,
+    name_len: u16,
+    previous: (usize, usize),
+    paths: &mut Vec<u8>,
+    budget: usize,
+) -> Result<usize, IndexError> {
+    let path_start = paths.len();
+    let strip = r.varint()?;
+    let (prev_start, prev_len) = previous;
+    if strip > prev_len {
+        return Err(IndexError::Corrupt(
+            "a path prefix longer than the previous path",
+        ));
+    }
+    let keep = prev_len - strip;
+    let suffix = if name_len == NAME_MASK {
+        r.until_nul()?
+    } else {
+        let len = usize::from(name_len);
+        // git copies `len + 1 - keep` bytes of the suffix; a length shorter than the prefix it
+        // shares makes git copy a wrapped-around size (a crash).
+        let n = len.checked_sub(keep).ok_or(IndexError::Corrupt(
+            "a path length shorter than the prefix it shares",
+        ))?;
+        let suffix = r.take(n, "a path")?;
+        r.take(1, "a path")?; // git skips the byte after the path unseen
+        suffix
+    };
+    if paths.len() + keep + suffix.len() > budget {
+        return Err(IndexError::TooLarge { limit: budget });
+    }
+    paths.extend_from_within(prev_start..prev_start + keep);
+    paths.extend_from_slice(suffix);
+    if memchr::memchr(0, &paths[path_start..]).is_some() {
+        // git would keep the NUL in the path and then misread it everywhere.
+        return Err(IndexError::Corrupt("a path with a NUL byte in it"));
+    }
+    Ok(paths.len() - path_start)
 }
 
 /// The extensions after the entries, up to the trailing checksum (`oid_len` bytes). A split
