@@ -26,6 +26,14 @@ const EXIT_FINDINGS: u8 = 1;
 /// The command line as clap reads it, built, with `--policy` hidden where it does nothing: the
 /// commands that describe the tool read no policy.
 pub fn command() -> clap::Command {
+    let mut cmd = unbuilt_command();
+    cmd.build();
+    cmd
+}
+
+/// [`command`] before clap's recursive build, which parsing does not need: clap builds the one
+/// subcommand it matches (building all of them was a quarter of a check on an empty repository).
+fn unbuilt_command() -> clap::Command {
     use clap::CommandFactory as _;
     let mut cmd = Cli::command();
     // A global argument is not copied into a subcommand that has its own of that name: a hidden
@@ -41,14 +49,13 @@ pub fn command() -> clap::Command {
             )
         });
     }
-    cmd.build();
     cmd
 }
 
 /// Parses the process's arguments (exiting with clap's message when they do not parse).
 pub fn parse() -> Cli {
     use clap::FromArgMatches as _;
-    let matches = command()
+    let matches = unbuilt_command()
         .try_get_matches()
         .unwrap_or_else(|e| closest_first(e).exit());
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
