@@ -2,11 +2,13 @@
 //! allows. A probe is a path whose ignore status the policy decides; each is judged with git's
 //! own rules ([`crate::git::excludes`]), and the ones git gets wrong are disagreements.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::util::fs::what_is;
 use crate::util::path::as_path;
+use crate::util::sorted::merge_sorted_by;
 
 use crate::git::excludes::{Excludes, IgnoreDecision, SourceKind};
 use crate::git::index::IndexFile;
@@ -18,8 +20,8 @@ use crate::policy::matcher::{CacheVerdict, Matcher};
 /// not (a path kept on purpose).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Probe<'m> {
-    /// Repository-relative path of a file.
-    pub path: Vec<u8>,
+    /// Repository-relative path of a file (borrowed from the index when it is an entry).
+    pub path: Cow<'m, [u8]>,
     /// Whether the policy wants git to ignore it.
     pub want_ignored: bool,
     /// The policy's verdict on it (never [`CacheVerdict::NotCache`]): the rule that decides.
@@ -30,7 +32,12 @@ pub struct Probe<'m> {
 
 impl<'m> Probe<'m> {
     /// A probe for `path`, or `None` when the policy has no verdict on it.
-    pub(crate) fn new(path: Vec<u8>, verdict: CacheVerdict<'m>, tracked: bool) -> Option<Self> {
+    pub(crate) fn new(
+        path: impl Into<Cow<'m, [u8]>>,
+        verdict: CacheVerdict<'m>,
+        tracked: bool,
+    ) -> Option<Self> {
+        let path = path.into();
         let want_ignored = match verdict {
             CacheVerdict::NotCache => return None,
             CacheVerdict::Forbidden { .. } => true,
@@ -62,13 +69,13 @@ pub(crate) fn probes<'m>(
 }
 
 /// The index entries the policy has a verdict on, as probes, in index order.
-fn index_probes<'m>(index: &IndexFile, matcher: &'m Matcher) -> Vec<Probe<'m>> {
+fn index_probes<'m>(index: &'m IndexFile, matcher: &'m Matcher) -> Vec<Probe<'m>> {
     index
         .iter()
         .filter_map(|entry| {
             let from = matcher.literal_end(entry.path)?;
             let verdict = matcher.verdict_from(entry.path, false, from);
-            Probe::new(entry.path.to_vec(), verdict, true)
+            Probe::new(entry.path, verdict, true)
         })
         .collect()
 }
@@ -80,7 +87,7 @@ fn index_probes<'m>(index: &IndexFile, matcher: &'m Matcher) -> Vec<Probe<'m>> {
 /// what `pycache-policy gitignore` makes sure of, once; it walks the working tree.
 pub fn probes_thorough<'m>(
     repo: &crate::git::repo::Repo,
-    index: &IndexFile,
+    index: &'m IndexFile,
     matcher: &'m Matcher,
     policy: &Policy,
 ) -> Result<Vec<Probe<'m>>, Error> {
@@ -274,14 +281,13 @@ impl<'m> Probes<'m> {
     /// These probes and the index's (`tracked`, in index order), sorted by path; a path that is
     /// both is the index's.
     fn finish(self, tracked: Vec<Probe<'m>>) -> Vec<Probe<'m>> {
-        let mut all = tracked;
-        all.extend(
-            self.set
-                .into_iter()
-                .filter_map(|(path, verdict)| Probe::new(path, verdict, false)),
-        );
-        // Stable, and nearly sorted already: the index's come first among equal paths.
-        all.sort_by(|a, b| a.path.cmp(&b.path));
+        let rest = self
+            .set
+            .into_iter()
+            .filter_map(|(path, verdict)| Probe::new(path, verdict, false))
+            .collect();
+        // The index's come first among equal paths.
+        let mut all = merge_sorted_by(tracked, rest, |a, b| a.path.cmp(&b.path));
         all.dedup_by(|later, earlier| later.path == earlier.path);
         all
     }

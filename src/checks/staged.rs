@@ -9,6 +9,7 @@
 //! Finding the changes does not diff the whole index against `HEAD`: nearly every path fails the
 //! matcher's cheap literal test, and only the few that pass are looked up in `HEAD`'s tree.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use git2::Oid;
@@ -27,6 +28,7 @@ use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
 use crate::util::hash::FastMap;
 use crate::util::path::{as_path, parent, same};
+use crate::util::sorted::merge_sorted_by;
 
 /// Judges the staged index of `repo` against the policy.
 pub fn check_index(
@@ -94,7 +96,9 @@ pub fn check_staged(
         return Err(Error::git("read a tree of HEAD")(e));
     }
 
-    let mut findings = judge.findings;
+    // The judge's findings are in index order; the rest are few.
+    let findings = judge.findings;
+    let mut more = Vec::new();
     // The ignore side: would git keep these paths out (or let the kept ones in)?
     let probes = match scope {
         Scope::Staged => judge.probes,
@@ -114,13 +118,13 @@ pub fn check_staged(
         );
         let workdir = repo.workdir()?;
         let on_disk = |path: &[u8]| std::fs::symlink_metadata(workdir.join(as_path(path))).is_ok();
-        findings.extend(ignore_findings(&excludes, &probes, &on_disk));
+        more.extend(ignore_findings(&excludes, &probes, &on_disk));
         // A rule file that is not a regular file (a FIFO) was taken as empty: no verdict.
         if let Some(e) = excludes.unreadable() {
             return Err(e);
         }
     }
-    findings.extend(kept_folder_findings(
+    more.extend(kept_folder_findings(
         repo,
         index,
         policy,
@@ -128,10 +132,12 @@ pub fn check_staged(
         head.as_ref(),
         &judge.kept_touched,
     ));
-    findings.extend(crate::checks::kept::kept_folders(
+    more.extend(crate::checks::kept::kept_folders(
         repo, index, policy, matcher, scope,
     )?);
-    findings.sort_by(|a, b| a.path.cmp(&b.path).then(a.code.cmp(&b.code)));
+    let findings = merge_sorted_by(findings, more, |a, b| {
+        a.path.cmp(&b.path).then(a.code.cmp(&b.code))
+    });
     let untrack = untrack_paths(index, matcher, &findings);
     Ok(Outcome { findings, untrack })
 }
@@ -214,7 +220,7 @@ struct StagedJudge<'a, 'r> {
 }
 
 impl<'a> StagedJudge<'a, '_> {
-    fn entry(&mut self, entry: &Entry<'_>) {
+    fn entry(&mut self, entry: &Entry<'a>) {
         // The literal prefilter first (nearly every path fails it), then, for the commit, whether
         // the entry changed (nearly every tracked cache did not), and only then the globs.
         let Some(from) = self.matcher.literal_end(entry.path) else {
@@ -230,7 +236,7 @@ impl<'a> StagedJudge<'a, '_> {
         if verdict != CacheVerdict::NotCache {
             // A gitlink is matched as a folder, but git's ignore rules cannot drop a tracked
             // submodule: it is no probe.
-            self.record(entry.path, verdict, entry.mode != MODE_GITLINK);
+            self.record(entry.path.into(), verdict, entry.mode != MODE_GITLINK);
         }
     }
 
@@ -268,14 +274,14 @@ impl<'a> StagedJudge<'a, '_> {
         verdict
     }
 
-    fn record(&mut self, path: &[u8], verdict: CacheVerdict<'a>, probe: bool) {
+    fn record(&mut self, path: Cow<'a, [u8]>, verdict: CacheVerdict<'a>, probe: bool) {
         if probe {
-            self.probes.extend(Probe::new(path.to_vec(), verdict, true));
+            self.probes.extend(Probe::new(path.clone(), verdict, true));
         }
         match verdict {
             CacheVerdict::NotCache => {}
             CacheVerdict::Forbidden { pattern, excluded } => {
-                self.findings.push(tracked_cache(path, pattern, excluded));
+                self.findings.push(tracked_cache(&path, pattern, excluded));
             }
             CacheVerdict::Allowed { entry: kept, .. } => {
                 if let Some(i) = self.policy.allow.iter().position(|a| a == kept) {
@@ -355,7 +361,7 @@ impl<'a> StagedJudge<'a, '_> {
             if verdict != CacheVerdict::NotCache
                 && (self.scope == Scope::All || self.is_changed(&path, mode, id.as_bytes()))
             {
-                self.record(&path, verdict, true);
+                self.record(path.into(), verdict, true);
             }
         }
         Ok(())
@@ -472,12 +478,16 @@ fn entries_under<'i>(index: &'i IndexFile, prefix: &[u8], ignore_case: bool) -> 
         // A differently cased folder sorts elsewhere in the index: look everywhere.
         return index.iter().filter(|e| within(e.path)).collect();
     }
-    // The index is sorted by path, so everything starting with `prefix` is one block.
+    index_under(index, prefix).collect()
+}
+
+/// The index entries under the folder `prefix` (or equal to it), case-sensitively: the index is
+/// sorted by path, so everything starting with `prefix` is one block.
+fn index_under<'i>(index: &'i IndexFile, prefix: &[u8]) -> impl Iterator<Item = Entry<'i>> {
     (index.lower_bound(prefix)..index.len())
         .map_while(|i| index.get(i))
-        .take_while(|e| e.path.starts_with(prefix))
-        .filter(|e| within(e.path))
-        .collect()
+        .take_while(move |e| e.path.starts_with(prefix))
+        .filter(move |e| matches!(e.path.get(prefix.len()), None | Some(b'/')))
 }
 
 /// The first tracked path under `prefix` but for ASCII case, spelt as tracked (the part `prefix`
@@ -523,9 +533,7 @@ fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> 
                     CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
                 );
                 let ok = is_cache_folder
-                    && entries_under(index, &f.folder, false)
-                        .iter()
-                        .all(|e| matcher.allowed_by(e.path).is_none());
+                    && index_under(index, &f.folder).all(|e| matcher.allowed_by(e.path).is_none());
                 folder_ok = Some((f.folder.clone(), ok));
                 ok
             }

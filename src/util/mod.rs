@@ -5,3 +5,4 @@ pub(crate) mod bytes;
 pub(crate) mod fs;
 pub(crate) mod hash;
 pub(crate) mod path;
+pub(crate) mod sorted;
