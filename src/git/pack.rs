@@ -33,6 +33,30 @@ const ID_LEN: usize = 20;
 /// Where the sorted object ids start in an index (after the header and the fan-out table).
 const IDS: usize = 8 + 256 * 4;
 
+/// How many of the objects last asked for are kept (see `Packs::recent`).
+const RECENT: usize = 256;
+
+/// The objects last asked for, at most [`RECENT`], evicted oldest first.
+#[derive(Default)]
+struct Recent {
+    objects: FastMap<(usize, usize), Built>,
+    order: VecDeque<(usize, usize)>,
+}
+
+impl Recent {
+    fn put(&mut self, key: (usize, usize), built: Built) {
+        if self.objects.insert(key, built).is_some() {
+            return;
+        }
+        self.order.push_back(key);
+        if self.order.len() > RECENT
+            && let Some(old) = self.order.pop_front()
+        {
+            self.objects.remove(&old);
+        }
+    }
+}
+
 /// Objects kept built in the cache, in bytes, at most.
 const CACHE_BYTES: usize = 32 << 20;
 
@@ -40,6 +64,10 @@ const CACHE_BYTES: usize = 32 << 20;
 pub struct Packs {
     packs: Vec<Pack>,
     cache: RefCell<Cache>,
+    /// The last few objects asked for, whole or built from deltas: a command reads the same
+    /// commits and root trees in several places (the revisions, the merge base, the range, the
+    /// policy), and each would otherwise inflate them again.
+    recent: RefCell<Recent>,
     /// One zlib state, reset for each stream (setting one up costs more than a small object).
     zlib: RefCell<Decompress>,
 }
@@ -108,17 +136,33 @@ impl Packs {
     /// The packs in `objects/pack/` of the object store `objects`; packs it cannot read are
     /// left out (their objects are then not found here).
     pub fn open(objects: &Path) -> Packs {
-        let mut packs = Vec::new();
+        Packs::open_indexes(objects, &Packs::index_names(objects))
+    }
+
+    /// The names of the pack indexes in `objects/pack/`, in the order the folder lists them.
+    pub(crate) fn index_names(objects: &Path) -> Vec<std::ffi::OsString> {
+        let mut names = Vec::new();
         if let Ok(dir) = std::fs::read_dir(objects.join("pack")) {
             for entry in dir.flatten() {
-                let path = entry.path();
-                if path.extension().is_some_and(|e| e == "idx")
-                    && let Some(pack) = Pack::open(&path, &path.with_extension("pack"))
-                {
-                    packs.push(pack);
+                let name = entry.file_name();
+                if Path::new(&name).extension().is_some_and(|e| e == "idx") {
+                    names.push(name);
                 }
             }
         }
+        names
+    }
+
+    /// The packs of the indexes `names` in `objects/pack/` (see [`Packs::open`]).
+    pub(crate) fn open_indexes(objects: &Path, names: &[std::ffi::OsString]) -> Packs {
+        let dir = objects.join("pack");
+        let packs = names
+            .iter()
+            .filter_map(|name| {
+                let path = dir.join(name);
+                Pack::open(&path, &path.with_extension("pack"))
+            })
+            .collect();
         Packs::from_packs(packs)
     }
 
@@ -126,6 +170,7 @@ impl Packs {
         Packs {
             packs,
             cache: RefCell::default(),
+            recent: RefCell::default(),
             zlib: RefCell::new(Decompress::new(true)),
         }
     }
@@ -173,10 +218,15 @@ impl Packs {
     /// The type and content of the object `id`: `Ok(None)` if no pack holds it, an error if
     /// one does and it does not read correctly.
     pub fn read(&self, id: Oid) -> Result<Option<Built>, Corrupt> {
-        match self.find(id.as_bytes()) {
-            Some((pack, offset)) => self.read_at(pack, offset).map(Some),
-            None => Ok(None),
+        let Some(key) = self.find(id.as_bytes()) else {
+            return Ok(None);
+        };
+        if let Some(hit) = self.recent.borrow().objects.get(&key) {
+            return Ok(Some(hit.clone()));
         }
+        let built = self.read_at(key.0, key.1)?;
+        self.recent.borrow_mut().put(key, built.clone());
+        Ok(Some(built))
     }
 
     /// The type and size of the object `id` without building it (a delta's size is in the
