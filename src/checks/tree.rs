@@ -23,7 +23,7 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use git2::{Oid, Repository, Tree};
+use git2::{Oid, Repository};
 
 use crate::checks::findings::{missing_readme, tracked_cache};
 use crate::git::diff::Objects;
@@ -34,9 +34,8 @@ use crate::model::outcome::Outcome;
 use crate::model::outcome::{CommitInfo, Subject};
 use crate::policy::Policy;
 use crate::policy::matcher::{CacheVerdict, Matcher};
-use crate::util::path::as_path;
 
-const MODE_TREE: i32 = crate::git::diff::MODE_TREE as i32;
+use crate::git::diff::MODE_TREE;
 use crate::git::index::MODE_GITLINK;
 
 /// Judges every path of the tree `rev` names.
@@ -52,7 +51,7 @@ pub fn check_tree(
         action: "open the object database",
         source,
     })?;
-    let mut judge = TreeJudge::new(repo, &objects, policy, matcher);
+    let mut judge = TreeJudge::new(&objects, policy, matcher);
     judge.change(&[], tree.id(), None)?;
     let mut findings = judge.findings;
     for f in &mut findings {
@@ -61,15 +60,15 @@ pub fn check_tree(
         };
     }
     findings.extend(readme_findings(
-        repo,
+        &objects,
         policy,
         None,
-        &tree,
+        tree.id(),
         &judge.kept_touched,
         ignore_case,
     ));
     sort_by_path(&mut findings);
-    let untrack = untrack_paths(&objects, matcher, &tree, &findings);
+    let untrack = untrack_paths(&objects, matcher, tree.id(), &findings);
     let subject = Subject::Tree {
         rev: rev.to_string(),
         commit: commit.map(|c| c.to_string()),
@@ -97,39 +96,34 @@ pub fn check_range(
     // Both ends are read by this crate's bounded readers before libgit2 reads them: an
     // unreadable commit or tree is named, never a crash or a hang inside libgit2.
     let objects = Objects::new(repo).map_err(git_err("open the object database"))?;
-    for (what, id) in [
+    let [head, from] = [
         ("the head commit", range.head),
         ("the base commit", range.from()),
-    ] {
+    ]
+    .map(|(what, id)| {
         let unreadable = |e: git2::Error| Error::Unreadable {
             what: format!("{what} {id}"),
             detail: e.message().to_string(),
         };
         let header = objects.commit(id).map_err(unreadable)?;
         objects.checked_tree(header.tree).map_err(unreadable)?;
-    }
-    let head = repo
-        .find_commit(range.head)
-        .and_then(|c| c.tree())
-        .map_err(git_err("read the head commit's tree"))?;
-    let from = repo
-        .find_commit(range.from())
-        .and_then(|c| c.tree())
-        .map_err(git_err("read the base commit's tree"))?;
+        Ok::<Oid, Error>(header.tree)
+    });
+    let (head, from) = (head?, from?);
 
     // The whole range: its caches (unless judged commit by commit), and which kept folders it
     // touches.
-    let mut whole = TreeJudge::new(repo, &objects, policy, matcher);
+    let mut whole = TreeJudge::new(&objects, policy, matcher);
     // Commit by commit, the whole range only tells which kept folders it touches.
     let readme_rule = policy.allow.iter().any(|a| a.require_readme);
     if !each_commit || readme_rule {
-        whole.change(&[from.id()], head.id(), None)?;
+        whole.change(&[from], head, None)?;
     }
     let mut findings = Vec::new();
     let mut commits = Vec::new();
     if each_commit {
         let ids = revision::commits(repo, range)?;
-        let mut each = TreeJudge::new(repo, &objects, policy, matcher);
+        let mut each = TreeJudge::new(&objects, policy, matcher);
         for id in ids {
             let header = objects
                 .commit(id)
@@ -144,7 +138,7 @@ pub fn check_range(
             match (parent_policy, header.parents.first()) {
                 (Some(policy_of), Some(&parent)) => {
                     let judging = policy_of(parent)?;
-                    let mut one = TreeJudge::new(repo, &objects, &judging.0, &judging.1);
+                    let mut one = TreeJudge::new(&objects, &judging.0, &judging.1);
                     one.change(&parents, header.tree, Some(id))?;
                     each.findings.append(&mut one.findings);
                 }
@@ -182,16 +176,16 @@ pub fn check_range(
     }
     // Kept folders are a rule about the result, so they are judged once, on the head's tree.
     let mut readmes = readme_findings(
-        repo,
+        &objects,
         policy,
-        Some(&from),
-        &head,
+        Some(from),
+        head,
         &whole.kept_touched,
         ignore_case,
     );
     sort_by_path(&mut readmes);
     findings.extend(readmes);
-    let untrack = untrack_paths(&objects, matcher, &head, &findings);
+    let untrack = untrack_paths(&objects, matcher, head, &findings);
     let subject = Subject::Range {
         spec: range.spec.clone(),
         base: range.base.to_string(),
@@ -209,9 +203,8 @@ fn sort_by_path(findings: &mut [Finding]) {
 }
 
 /// Judges changes between trees, collecting findings.
-struct TreeJudge<'a> {
-    repo: &'a Repository,
-    objects: &'a Objects<'a>,
+struct TreeJudge<'a, 'r> {
+    objects: &'a Objects<'r>,
     policy: &'a Policy,
     matcher: &'a Matcher,
     findings: Vec<Finding>,
@@ -219,15 +212,13 @@ struct TreeJudge<'a> {
     kept_touched: Vec<bool>,
 }
 
-impl<'a> TreeJudge<'a> {
+impl<'a, 'r> TreeJudge<'a, 'r> {
     fn new(
-        repo: &'a Repository,
-        objects: &'a Objects<'a>,
+        objects: &'a Objects<'r>,
         policy: &'a Policy,
         matcher: &'a Matcher,
-    ) -> TreeJudge<'a> {
+    ) -> TreeJudge<'a, 'r> {
         TreeJudge {
-            repo,
             objects,
             policy,
             matcher,
@@ -249,18 +240,22 @@ impl<'a> TreeJudge<'a> {
                 }
             })
             .map_err(git("compare two trees"))?;
-        let parents: Vec<Tree<'_>> = match candidates.is_empty() {
-            true => Vec::new(),
-            false => parents
-                .iter()
-                .skip(1)
-                .map(|&t| self.repo.find_tree(t))
-                .collect::<Result<_, _>>()
-                .map_err(git("read a parent commit's tree"))?,
+        let parents: &[Oid] = match candidates.is_empty() {
+            true => &[],
+            false => &parents[parents.len().min(1)..],
         };
+        for &t in parents {
+            self.objects
+                .checked_tree(t)
+                .map_err(git("read a parent commit's tree"))?;
+        }
         for (path, mode, id) in candidates {
-            // A merge brings in only what differs from every parent.
-            if parents.iter().any(|p| entry_is(p, &path, mode, id)) {
+            // A merge brings in only what differs from every parent (tree entries are compared
+            // byte for byte, whatever core.ignorecase says, as git does).
+            if parents
+                .iter()
+                .any(|&p| self.objects.entry_at(p, &path) == Some((mode, id)))
+            {
                 continue;
             }
             // git treats a submodule (gitlink) like a folder: `__pycache__/` matches one.
@@ -282,33 +277,24 @@ impl<'a> TreeJudge<'a> {
     }
 }
 
-/// Whether `tree` has exactly this entry at `path`.
-fn entry_is(tree: &Tree<'_>, path: &[u8], mode: u32, id: Oid) -> bool {
-    // Tree entries are compared byte for byte, whatever core.ignorecase says, as git does.
-    match tree.get_path(as_path(path)) {
-        Ok(e) => e.id() == id && e.filemode() as u32 == mode,
-        Err(_) => false,
-    }
-}
-
 /// `allowlist-missing-readme` for each kept folder that needs a README, is in `new`, and either
 /// was touched or lost a README it had in `old`, and has no README in `new`.
 fn readme_findings(
-    repo: &Repository,
+    objects: &Objects<'_>,
     policy: &Policy,
-    old: Option<&Tree<'_>>,
-    new: &Tree<'_>,
+    old: Option<Oid>,
+    new: Oid,
     touched: &[bool],
     ignore_case: bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for (kept, &touched) in policy.allow.iter().zip(touched) {
-        if !kept.require_readme || find(repo, new, kept.path.as_bytes(), ignore_case).is_none() {
+        if !kept.require_readme || find(objects, new, kept.path.as_bytes(), ignore_case).is_none() {
             continue;
         }
-        let has_readme = |tree: &Tree<'_>| {
+        let has_readme = |tree: Oid| {
             kept.readme_candidates().iter().any(|c| {
-                find(repo, tree, c.as_bytes(), ignore_case).is_some_and(|mode| mode != MODE_TREE)
+                find(objects, tree, c.as_bytes(), ignore_case).is_some_and(|mode| mode != MODE_TREE)
             })
         };
         let relevant = touched || old.is_some_and(has_readme);
@@ -321,26 +307,12 @@ fn readme_findings(
 
 /// The mode of the entry at `path` in `tree`, if any; under `core.ignorecase` the names are
 /// compared ignoring ASCII case, as the policy's paths are.
-fn find(repo: &Repository, tree: &Tree<'_>, path: &[u8], ignore_case: bool) -> Option<i32> {
-    if !ignore_case {
-        return tree.get_path(as_path(path)).ok().map(|e| e.filemode());
+fn find(objects: &Objects<'_>, tree: Oid, path: &[u8], ignore_case: bool) -> Option<u32> {
+    match ignore_case {
+        false => objects.entry_at(tree, path),
+        true => objects.entry_at_ignore_case(tree, path),
     }
-    let mut current = tree.clone();
-    let mut parts = path.split(|&b| b == b'/').peekable();
-    while let Some(part) = parts.next() {
-        let (mode, id) = current
-            .iter()
-            .find(|e| e.name_bytes().eq_ignore_ascii_case(part))
-            .map(|e| (e.filemode(), e.id()))?;
-        if parts.peek().is_none() {
-            return Some(mode);
-        }
-        if mode != MODE_TREE {
-            return None;
-        }
-        current = repo.find_tree(id).ok()?;
-    }
-    None
+    .map(|(mode, _)| mode)
 }
 
 /// The paths to pass to `git rm -r --cached --` on the judged tree: a cache folder as a whole
@@ -349,12 +321,12 @@ fn find(repo: &Repository, tree: &Tree<'_>, path: &[u8], ignore_case: bool) -> O
 fn untrack_paths(
     objects: &Objects<'_>,
     matcher: &Matcher,
-    tree: &Tree<'_>,
+    tree: Oid,
     findings: &[Finding],
 ) -> Vec<Vec<u8>> {
     let mut out = BTreeSet::new();
     for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
-        if tree.get_path(as_path(&f.path)).is_err() {
+        if objects.entry_at(tree, &f.path).is_none() {
             continue;
         }
         let is_cache_folder = matches!(
@@ -372,14 +344,14 @@ fn untrack_paths(
 }
 
 /// Whether every file under `folder` in `tree` is forbidden.
-fn all_forbidden(objects: &Objects<'_>, matcher: &Matcher, tree: &Tree<'_>, folder: &[u8]) -> bool {
-    let Ok(entry) = tree.get_path(as_path(folder)) else {
+fn all_forbidden(objects: &Objects<'_>, matcher: &Matcher, tree: Oid, folder: &[u8]) -> bool {
+    let Some((_, folder_id)) = objects.entry_at(tree, folder) else {
         return false;
     };
     let mut all = true;
     let mut prefix = folder.to_vec();
     prefix.push(b'/');
-    let walked = objects.added_or_modified(None, entry.id(), &mut |path, _, _| {
+    let walked = objects.added_or_modified(None, folder_id, &mut |path, _, _| {
         let mut full = prefix.clone();
         full.extend_from_slice(path);
         all &= matches!(matcher.verdict(&full), CacheVerdict::Forbidden { .. });

@@ -47,10 +47,39 @@ pub(crate) fn too_deep(id: Oid) -> git2::Error {
 /// Reads trees (and commit headers) from a repository's object database: from its packs
 /// directly ([`crate::git::pack`]), anything else through libgit2.
 pub(crate) struct Objects<'r> {
-    odb: Odb<'r>,
-    packs: Packs,
+    repo: &'r Repository,
+    /// libgit2's object database, opened only if something is in neither the packs nor the
+    /// loose objects (an alternate object store).
+    odb: std::cell::OnceCell<Odb<'r>>,
+    packs: Rc<Packs>,
     /// The object store, for loose objects.
     dir: std::path::PathBuf,
+}
+
+/// An object store, the pack indexes its `pack/` folder listed, and the packs opened for them.
+type OpenedPacks = (std::path::PathBuf, Vec<std::ffi::OsString>, Rc<Packs>);
+
+thread_local! {
+    /// The packs opened so far, by object store and the pack indexes it held: a command opens
+    /// [`Objects`] in several places (repository checks, revisions, the range, the policy),
+    /// and each would otherwise map the packs again and rebuild the same objects.
+    static OPENED: std::cell::RefCell<Vec<OpenedPacks>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The packs of the object store `dir`, shared with every [`Objects`] of the same store while
+/// its `pack/` folder lists the same indexes. Objects are named by their content, so packs
+/// opened earlier can only give right answers; one they lack is read the ordinary way.
+fn shared_packs(dir: &std::path::Path) -> Rc<Packs> {
+    let indexes = Packs::index_names(dir);
+    OPENED.with_borrow_mut(|opened| {
+        if let Some((_, _, packs)) = opened.iter().find(|(d, i, _)| d == dir && *i == indexes) {
+            return packs.clone();
+        }
+        let packs = Rc::new(Packs::open_indexes(dir, &indexes));
+        opened.retain(|(d, _, _)| d != dir);
+        opened.push((dir.to_path_buf(), indexes, packs.clone()));
+        packs
+    })
 }
 
 /// What [`Objects::commit`] reads of a commit.
@@ -69,10 +98,19 @@ impl<'r> Objects<'r> {
     pub(crate) fn new(repo: &'r Repository) -> Result<Objects<'r>, git2::Error> {
         let dir = repo.commondir().join("objects");
         Ok(Objects {
-            odb: repo.odb()?,
-            packs: Packs::open(&dir),
+            repo,
+            odb: std::cell::OnceCell::new(),
+            packs: shared_packs(&dir),
             dir,
         })
+    }
+
+    fn odb(&self) -> Result<&Odb<'r>, git2::Error> {
+        if let Some(odb) = self.odb.get() {
+            return Ok(odb);
+        }
+        let odb = self.repo.odb()?;
+        Ok(self.odb.get_or_init(|| odb))
     }
 
     /// The type and content of the object `id`, from the packs or the loose objects, both
@@ -89,7 +127,7 @@ impl<'r> Objects<'r> {
         }
         // Alternates: libgit2 (libgit2-sys 0.18.8+1.9.7) reads them, with its own defects
         // (a truncated loose object there inflates forever).
-        let object = self.odb.read(id)?;
+        let object = self.odb()?.read(id)?;
         Ok((object.kind(), Rc::new(object.data().to_vec())))
     }
 
@@ -110,7 +148,7 @@ impl<'r> Objects<'r> {
                 let hex = id.to_string();
                 self.dir.join(&hex[..2]).join(&hex[2..]).exists()
             }
-            || self.odb.exists(id)
+            || self.odb().is_ok_and(|odb| odb.exists(id))
     }
 
     /// The type and size of the object `id`, without building a whole packed object. Never
@@ -153,6 +191,67 @@ impl<'r> Objects<'r> {
         Err(git2::Error::from_str(&format!(
             "tag {id} is nested more than 64 deep"
         )))
+    }
+
+    /// The mode and id of the entry at `path` in the tree `tree`, found as libgit2's
+    /// `Tree::get_path` (`git_tree_entry_bypath`) finds it: `/`-separated names compared byte
+    /// for byte, a trailing `/` naming a folder itself, an empty name never found; `None` also
+    /// when a tree on the way cannot be read, as for libgit2. A tree whose records are out of
+    /// git's order, repeat a name, or hold a name libgit2 cannot (empty, or longer than 65535
+    /// bytes) is searched by libgit2 itself, whose binary search decides there.
+    pub(crate) fn entry_at(&self, tree: Oid, path: &[u8]) -> Option<(u32, Oid)> {
+        let (mut at, mut rest) = (tree, path);
+        loop {
+            let (name, tail) = match rest.iter().position(|&b| b == b'/') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            if name.is_empty() {
+                return None;
+            }
+            let data = self.read(at, ObjectType::Tree).ok()?;
+            let (mode, id) = match find_name(&data, name) {
+                Found::Entry(mode, id) => (mode, id),
+                Found::Nothing => return None,
+                Found::Unusual => return self.libgit2_entry(tree, path),
+            };
+            match tail {
+                None => return Some((mode, id)),
+                Some(_) if mode & 0o170000 != MODE_TREE => return None,
+                Some([]) => return Some((mode, id)),
+                Some(t) => (at, rest) = (id, t),
+            }
+        }
+    }
+
+    fn libgit2_entry(&self, tree: Oid, path: &[u8]) -> Option<(u32, Oid)> {
+        let tree = self.repo.find_tree(tree).ok()?;
+        let entry = tree.get_path(crate::util::path::as_path(path)).ok()?;
+        Some((entry.filemode() as u32, entry.id()))
+    }
+
+    /// The mode and id of the entry at `path` in the tree `tree`, each `/`-separated name
+    /// compared ignoring ASCII case with the names of its folder, the first that matches in the
+    /// tree's order; `None` when there is none, or when a tree on the way is not a tree or
+    /// cannot be read.
+    pub(crate) fn entry_at_ignore_case(&self, tree: Oid, path: &[u8]) -> Option<(u32, Oid)> {
+        let mut at = tree;
+        let mut parts = path.split(|&b| b == b'/').peekable();
+        while let Some(part) = parts.next() {
+            let data = self.checked_tree(at).ok()?;
+            let entry = Entries::new(&data)
+                .flatten()
+                .find(|e| e.name.eq_ignore_ascii_case(part))?;
+            let (mode, id) = (entry.mode & 0xffff, Oid::from_bytes(entry.id).ok()?);
+            if parts.peek().is_none() {
+                return Some((mode, id));
+            }
+            if mode != MODE_TREE {
+                return None;
+            }
+            at = id;
+        }
+        None
     }
 
     /// Checks the packs for what libgit2 would crash on before anything reads them with it
@@ -341,6 +440,44 @@ where
     F: FnMut(&[u8], u32, Oid),
 {
     Objects::new(repo)?.added_or_modified(old, new, visit)
+}
+
+/// What [`find_name`] found.
+enum Found {
+    /// The entry's mode (as libgit2 keeps it: 16 bits) and id.
+    Entry(u32, Oid),
+    /// No such name, or a malformed tree (which libgit2 cannot parse at all).
+    Nothing,
+    /// A tree libgit2 might search differently.
+    Unusual,
+}
+
+/// The entry named `name` in the raw tree `data`, every record read.
+fn find_name(data: &[u8], name: &[u8]) -> Found {
+    let mut found = None;
+    let mut previous: Option<Entry<'_>> = None;
+    for entry in Entries::new(data) {
+        let Some(entry) = entry else {
+            return Found::Nothing;
+        };
+        if entry.name.is_empty()
+            || entry.name.len() > usize::from(u16::MAX)
+            || previous.is_some_and(|p| tree_order(&p, &entry) != Ordering::Less)
+        {
+            return Found::Unusual;
+        }
+        if entry.name == name {
+            if found.is_some() {
+                return Found::Unusual; // a file and a folder of the same name
+            }
+            found = Some(entry);
+        }
+        previous = Some(entry);
+    }
+    match found.and_then(|e| Some((e.mode & 0xffff, Oid::from_bytes(e.id).ok()?))) {
+        Some((mode, id)) => Found::Entry(mode, id),
+        None => Found::Nothing,
+    }
 }
 
 fn malformed(id: Oid) -> git2::Error {

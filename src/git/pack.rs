@@ -33,6 +33,30 @@ const ID_LEN: usize = 20;
 /// Where the sorted object ids start in an index (after the header and the fan-out table).
 const IDS: usize = 8 + 256 * 4;
 
+/// How many of the objects last asked for are kept (see `Packs::recent`).
+const RECENT: usize = 256;
+
+/// The objects last asked for, at most [`RECENT`], evicted oldest first.
+#[derive(Default)]
+struct Recent {
+    objects: FastMap<(usize, usize), Built>,
+    order: VecDeque<(usize, usize)>,
+}
+
+impl Recent {
+    fn put(&mut self, key: (usize, usize), built: Built) {
+        if self.objects.insert(key, built).is_some() {
+            return;
+        }
+        self.order.push_back(key);
+        if self.order.len() > RECENT
+            && let Some(old) = self.order.pop_front()
+        {
+            self.objects.remove(&old);
+        }
+    }
+}
+
 /// Objects kept built in the cache, in bytes, at most.
 const CACHE_BYTES: usize = 32 << 20;
 
@@ -40,6 +64,10 @@ const CACHE_BYTES: usize = 32 << 20;
 pub struct Packs {
     packs: Vec<Pack>,
     cache: RefCell<Cache>,
+    /// The last few objects asked for, whole or built from deltas: a command reads the same
+    /// commits and root trees in several places (the revisions, the merge base, the range, the
+    /// policy), and each would otherwise inflate them again.
+    recent: RefCell<Recent>,
     /// One zlib state, reset for each stream (setting one up costs more than a small object).
     zlib: RefCell<Decompress>,
 }
@@ -108,17 +136,33 @@ impl Packs {
     /// The packs in `objects/pack/` of the object store `objects`; packs it cannot read are
     /// left out (their objects are then not found here).
     pub fn open(objects: &Path) -> Packs {
-        let mut packs = Vec::new();
+        Packs::open_indexes(objects, &Packs::index_names(objects))
+    }
+
+    /// The names of the pack indexes in `objects/pack/`, in the order the folder lists them.
+    pub(crate) fn index_names(objects: &Path) -> Vec<std::ffi::OsString> {
+        let mut names = Vec::new();
         if let Ok(dir) = std::fs::read_dir(objects.join("pack")) {
             for entry in dir.flatten() {
-                let path = entry.path();
-                if path.extension().is_some_and(|e| e == "idx")
-                    && let Some(pack) = Pack::open(&path, &path.with_extension("pack"))
-                {
-                    packs.push(pack);
+                let name = entry.file_name();
+                if Path::new(&name).extension().is_some_and(|e| e == "idx") {
+                    names.push(name);
                 }
             }
         }
+        names
+    }
+
+    /// The packs of the indexes `names` in `objects/pack/` (see [`Packs::open`]).
+    pub(crate) fn open_indexes(objects: &Path, names: &[std::ffi::OsString]) -> Packs {
+        let dir = objects.join("pack");
+        let packs = names
+            .iter()
+            .filter_map(|name| {
+                let path = dir.join(name);
+                Pack::open(&path, &path.with_extension("pack"))
+            })
+            .collect();
         Packs::from_packs(packs)
     }
 
@@ -126,6 +170,7 @@ impl Packs {
         Packs {
             packs,
             cache: RefCell::default(),
+            recent: RefCell::default(),
             zlib: RefCell::new(Decompress::new(true)),
         }
     }
@@ -148,6 +193,11 @@ impl Packs {
     pub fn check_offsets(&self) -> Result<(), Corrupt> {
         for p in &self.packs {
             let end = p.len.saturating_sub(ID_LEN);
+            if p.small_offsets_within(12..end) {
+                continue;
+            }
+            // Something is out of range, or some offsets are 64-bit: entry by entry, to name
+            // the first bad one.
             for i in 0..p.count {
                 match p.offset(i) {
                     Some(at) if (12..end).contains(&at) => {}
@@ -168,10 +218,15 @@ impl Packs {
     /// The type and content of the object `id`: `Ok(None)` if no pack holds it, an error if
     /// one does and it does not read correctly.
     pub fn read(&self, id: Oid) -> Result<Option<Built>, Corrupt> {
-        match self.find(id.as_bytes()) {
-            Some((pack, offset)) => self.read_at(pack, offset).map(Some),
-            None => Ok(None),
+        let Some(key) = self.find(id.as_bytes()) else {
+            return Ok(None);
+        };
+        if let Some(hit) = self.recent.borrow().objects.get(&key) {
+            return Ok(Some(hit.clone()));
         }
+        let built = self.read_at(key.0, key.1)?;
+        self.recent.borrow_mut().put(key, built.clone());
+        Ok(Some(built))
     }
 
     /// The type and size of the object `id` without building it (a delta's size is in the
@@ -502,6 +557,27 @@ impl Pack {
         None
     }
 
+    /// Whether every offset of the index is a 31-bit one within `range`, in one branch-free
+    /// pass over the offset table that the compiler vectorises (on a repository of a million
+    /// objects the entry-by-entry check was most of what a command cost). `false` when
+    /// something is out of range, some entry points into the 64-bit table (the top bit), or the
+    /// table is truncated: the caller then checks entry by entry.
+    fn small_offsets_within(&self, range: std::ops::Range<usize>) -> bool {
+        let start = 8 + 256 * 4 + self.count * (ID_LEN + 4);
+        let Some(table) = self.index.get(start..start + 4 * self.count) else {
+            return false;
+        };
+        let (Ok(lo), Ok(hi)) = (i32::try_from(range.start), i32::try_from(range.end)) else {
+            return false; // a pack past 2 GiB: entry by entry
+        };
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { all_within_avx2(table, lo, hi) };
+        }
+        all_within(table, lo, hi)
+    }
+
     fn offset(&self, position: usize) -> Option<usize> {
         let offsets = 8 + 256 * 4 + self.count * (ID_LEN + 4);
         let small = be32(&self.index, offsets + position * 4)?;
@@ -533,6 +609,26 @@ impl Pack {
         }
         Some((kind, size, i + 1))
     }
+}
+
+/// Whether every big-endian 32-bit entry of `table`, read as signed (a 64-bit table entry is
+/// negative), lies in `lo..hi`. Signed compares and no branch, so that it vectorises (SSE2 has
+/// signed 32-bit compares only).
+#[inline(always)]
+fn all_within(table: &[u8], lo: i32, hi: i32) -> bool {
+    let mut bad = 0u32;
+    for chunk in table.chunks_exact(4) {
+        let v = i32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        bad |= u32::from(v < lo) | u32::from(v >= hi);
+    }
+    bad == 0
+}
+
+/// [`all_within`] compiled for AVX2: eight entries per step, byte-swapped by one shuffle.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn all_within_avx2(table: &[u8], lo: i32, hi: i32) -> bool {
+    all_within(table, lo, hi)
 }
 
 fn be32(bytes: &[u8], at: usize) -> Option<u32> {
@@ -693,6 +789,67 @@ mod tests {
         // A base of the wrong size, or a copy past its end, is refused.
         assert!(apply_delta(b"hello", &delta).is_none());
         assert!(apply_delta(base, &[11, 5, 0x91, 10, 5]).is_none());
+    }
+
+    /// An index listing `offsets` (ids `[i + 1; 20]`) for a pack of `len` bytes, 64-bit
+    /// entries given as `u64`s past 2^31.
+    fn packs_with_offsets(offsets: &[u64], len: usize) -> Packs {
+        let n = offsets.len();
+        let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+        for first in 0..256usize {
+            let below = (0..n).filter(|&i| i < first).count();
+            idx.extend_from_slice(&(below as u32).to_be_bytes());
+        }
+        for i in 0..n {
+            idx.extend_from_slice(&[i as u8 + 1; ID_LEN]);
+        }
+        idx.extend(std::iter::repeat_n(0u8, 4 * n));
+        let mut large = Vec::new();
+        for &at in offsets {
+            let small = match u32::try_from(at) {
+                Ok(v) if v < 0x8000_0000 => v,
+                _ => {
+                    large.extend_from_slice(&at.to_be_bytes());
+                    0x8000_0000 | (large.len() / 8 - 1) as u32
+                }
+            };
+            idx.extend_from_slice(&small.to_be_bytes());
+        }
+        idx.extend_from_slice(&large);
+        idx.extend_from_slice(&[0; 2 * ID_LEN]);
+        let mut pack = b"PACK\0\0\0\x02".to_vec();
+        pack.resize(len, 0);
+        Packs::from_bytes(&idx, &pack).unwrap()
+    }
+
+    #[test]
+    fn offsets_checked_in_one_pass_as_entry_by_entry() {
+        let len = 1000; // offsets 12..980 lie inside, before the trailer
+        for (offsets, ok) in [
+            (vec![], true),
+            (vec![12], true),
+            (vec![979; 37], true),
+            ((12..979).step_by(4).collect::<Vec<_>>(), true),
+            (vec![11], false),
+            (vec![0], false),
+            (vec![980], false),
+            (vec![12, 500, 978, 980, 13], false),
+            (vec![100, 1 << 31], false),
+            (vec![100, 1 << 40], false),
+            (vec![100, u64::from(u32::MAX)], false),
+        ] {
+            let packs = packs_with_offsets(&offsets, len);
+            assert_eq!(packs.check_offsets().is_ok(), ok, "{offsets:?}");
+            let p = &packs.packs[0];
+            let start = 8 + 256 * 4 + p.count * (ID_LEN + 4);
+            let table = &p.index[start..start + 4 * p.count];
+            let plain = all_within(table, 12, 980);
+            assert_eq!(plain, ok, "{offsets:?}");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                assert_eq!(unsafe { all_within_avx2(table, 12, 980) }, plain);
+            }
+        }
     }
 
     #[test]

@@ -91,8 +91,12 @@ pub fn resolve(
 ) -> Result<Range, RangeError> {
     let base_id = commit_id(repo, base)?;
     let head_id = commit_id(repo, head)?;
+    let unique = || {
+        let objects = Objects::new(repo).ok()?;
+        unique_merge_base(repo, &objects, base_id, head_id)
+    };
     let merge_base = if symmetric {
-        match repo.merge_base(base_id, head_id) {
+        match unique().map_or_else(|| repo.merge_base(base_id, head_id), Ok) {
             Ok(id) => Some(id),
             Err(e) if e.code() == ErrorCode::NotFound => {
                 return Err(RangeError::NoMergeBase {
@@ -113,8 +117,74 @@ pub fn resolve(
     })
 }
 
+/// The merge base of `one` and `two` when they have exactly one, found by git's own walk
+/// (`paint_down_to_common` in `commit-reach.c`): newest commit first, each marked with the
+/// sides it is reachable from, a commit reachable from both a candidate and everything below
+/// it stale, until only stale commits are left. Every merge base is among the candidates that
+/// are not stale at the end, so when there is one such candidate it is the merge base, and what
+/// libgit2's `git_merge_base` answers too. `None` (libgit2 decides) for several or none, for a
+/// commit this crate cannot read, and for a shallow or grafted history, where parents are not
+/// what the commits say.
+fn unique_merge_base(repo: &Repository, objects: &Objects<'_>, one: Oid, two: Oid) -> Option<Oid> {
+    const ONE: u8 = 1;
+    const TWO: u8 = 2;
+    const STALE: u8 = 4;
+    const RESULT: u8 = 8;
+    if repo.is_shallow() || repo.commondir().join("info/grafts").exists() {
+        return None;
+    }
+    if one == two {
+        return Some(one);
+    }
+    let mut flags: HashMap<Oid, u8> = HashMap::new();
+    let mut queue: BinaryHeap<(i64, std::cmp::Reverse<usize>, Oid)> = BinaryHeap::new();
+    let mut queued = 0usize;
+    for (id, side) in [(one, ONE), (two, TWO)] {
+        flags.insert(id, side);
+        queue.push((objects.commit(id).ok()?.time, std::cmp::Reverse(queued), id));
+        queued += 1;
+    }
+    let mut results = Vec::new();
+    while queue.iter().any(|(_, _, id)| flags[id] & STALE == 0) {
+        let (_, _, id) = queue.pop()?;
+        let own = flags.get_mut(&id)?;
+        let mut marks = *own & (ONE | TWO | STALE);
+        if marks == ONE | TWO {
+            if *own & RESULT == 0 {
+                *own |= RESULT;
+                results.push(id);
+            }
+            marks |= STALE;
+        }
+        for parent in objects.commit(id).ok()?.parents {
+            let theirs = flags.entry(parent).or_default();
+            if *theirs & marks == marks {
+                continue;
+            }
+            *theirs |= marks;
+            let time = objects.commit(parent).ok()?.time;
+            queue.push((time, std::cmp::Reverse(queued), parent));
+            queued += 1;
+        }
+    }
+    let mut best = results.into_iter().filter(|id| flags[id] & STALE == 0);
+    match (best.next(), best.next()) {
+        (Some(base), None) => Some(base),
+        _ => None,
+    }
+}
+
 /// The commit `rev` names (a tag is peeled to its commit).
 pub(crate) fn commit_id(repo: &Repository, rev: Rev<'_>) -> Result<Oid, RangeError> {
+    // A ref or a full id of a commit (or a tag of one) that this crate reads: what libgit2's
+    // `revparse_single` would find, without libgit2 reading it again. Anything else (other
+    // syntax, an object that is not there, a tree) goes the ordinary way, for its answer and
+    // its error.
+    if let Some(id) = direct_target(repo, rev.name)
+        && let Some(commit) = readable_commit(repo, rev, id)?
+    {
+        return Ok(commit);
+    }
     let object = lookup(repo, rev)?;
     match object.peel(ObjectType::Commit) {
         Ok(c) => Ok(c.id()),
@@ -167,19 +237,26 @@ fn direct_target(repo: &Repository, name: &str) -> Option<Oid> {
 /// is named, never taken for an unknown revision, and never handed to libgit2, which crashes
 /// or hangs on some (libgit2-sys 0.18.8+1.9.7).
 fn check_readable(repo: &Repository, rev: Rev<'_>, id: Oid) -> Result<(), RangeError> {
+    readable_commit(repo, rev, id).map(|_| ())
+}
+
+/// [`check_readable`], and the commit `id` peels to: `None` when `id` is not in the object
+/// store or is not a commit or a tag of one.
+fn readable_commit(repo: &Repository, rev: Rev<'_>, id: Oid) -> Result<Option<Oid>, RangeError> {
     let unreadable = |e: git2::Error| RangeError::Unreadable {
         rev: rev.name.to_string(),
         detail: e.message().to_string(),
     };
     let objects = Objects::new(repo).map_err(git("open the object database"))?;
     if !objects.exists(id) {
-        return Ok(()); // unknown: libgit2 says so below
+        return Ok(None); // unknown: libgit2 says so below
     }
-    if let Some(commit) = objects.peel_to_commit(id).map_err(unreadable)? {
+    let commit = objects.peel_to_commit(id).map_err(unreadable)?;
+    if let Some(commit) = commit {
         let header = objects.commit(commit).map_err(unreadable)?;
         objects.checked_tree(header.tree).map_err(unreadable)?;
     }
-    Ok(())
+    Ok(commit)
 }
 
 fn lookup<'r>(repo: &'r Repository, rev: Rev<'_>) -> Result<git2::Object<'r>, RangeError> {

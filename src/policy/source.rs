@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, Tree};
 
+use crate::git::diff::Objects;
 use crate::git::index::IndexFile;
 use crate::git::repo::Repo;
 use crate::model::error::{Error, Origin, PolicyError, PolicyProblem};
@@ -68,31 +69,49 @@ pub fn from_tree(repo: &Repository, tree: &Tree<'_>, label: &str) -> Result<Poli
 /// `pyproject.toml`, else nothing (the defaults). Two commits with the same key have the same
 /// policy, so a walk over many commits reads and compiles each policy once.
 pub fn policy_key(repo: &Repository, id: Oid) -> Result<Option<(&'static str, Oid)>, Error> {
-    let tree = repo
-        .find_commit(id)
-        .and_then(|c| c.tree())
-        .map_err(|source| Error::Git {
-            action: "read the tree that holds the policy",
-            source,
-        })?;
-    for name in [POLICY_FILE, PYPROJECT] {
-        if let Ok(entry) = tree.get_path(Path::new(name)) {
-            return Ok(Some((name, entry.id())));
-        }
-    }
-    Ok(None)
+    let objects = Objects::new(repo).map_err(git("read the tree that holds the policy"))?;
+    let tree = objects
+        .commit(id)
+        .map_err(git("read the tree that holds the policy"))?
+        .tree;
+    Ok(policy_entry(&objects, tree).map(|(name, id, _)| (name, id)))
 }
 
-/// The policy committed in the commit `id`.
+/// The policy file of the tree `tree` (as libgit2's `Tree::get_path` finds it): its name, its
+/// id and whether it came from `pyproject.toml`.
+fn policy_entry(objects: &Objects<'_>, tree: Oid) -> Option<(&'static str, Oid, bool)> {
+    [POLICY_FILE, PYPROJECT].into_iter().find_map(|name| {
+        let (_, id) = objects.entry_at(tree, name.as_bytes())?;
+        Some((name, id, name == PYPROJECT))
+    })
+}
+
+/// The policy committed in the commit `id`, read with this crate's object readers.
 pub fn from_commit(repo: &Repository, id: Oid, label: &str) -> Result<Policy, Error> {
-    let tree = repo
-        .find_commit(id)
-        .and_then(|c| c.tree())
-        .map_err(|source| Error::Git {
-            action: "read the tree that holds the policy",
-            source,
-        })?;
-    from_tree(repo, &tree, label)
+    let objects = Objects::new(repo).map_err(git("read the tree that holds the policy"))?;
+    let tree = objects
+        .commit(id)
+        .map_err(git("read the tree that holds the policy"))?
+        .tree;
+    // A tree that cannot be read is an error, never a tree without a policy.
+    objects
+        .checked_tree(tree)
+        .map_err(git("read the tree that holds the policy"))?;
+    let Some((name, blob, pyproject)) = policy_entry(&objects, tree) else {
+        return Ok(Policy::defaults());
+    };
+    let bytes = objects
+        .read(blob, git2::ObjectType::Blob)
+        .map_err(git("read the committed policy file"))?;
+    let origin = PathBuf::from(format!("{label}:{name}"));
+    match pyproject {
+        true => parse(&bytes, Origin::PyProject(origin)),
+        false => parse(&bytes, Origin::File(origin)),
+    }
+}
+
+fn git(action: &'static str) -> impl Fn(git2::Error) -> Error {
+    move |source| Error::Git { action, source }
 }
 
 /// The policy the staged check uses, and the file it came from when that file is not tracked.
