@@ -122,12 +122,24 @@ pub fn judge_range(
         Judging::Side(_) => base.clone(),
     };
     let matcher = source::matcher_for(&policy, ignore_case)?;
+    let judging = Rc::new((policy, matcher));
+    let (policy, matcher) = (&judging.0, &judging.1);
     // Commit by commit, each commit is judged by its parent's committed policy: the rules of the
     // branch as it was when the commit was made on top of it.
     // Keyed by the policy file's blob: most commits of a range share their parent's policy, and
     // each distinct one is read and compiled once.
     type Key = Option<(&'static str, Oid)>;
     let cache: RefCell<HashMap<Key, Rc<(Policy, Matcher)>>> = RefCell::new(HashMap::new());
+    let per_parent = matches!(side, Some(PolicySide::Base));
+    // The range's first commits sit on its start, whose policy judges already: the same value,
+    // labelled the same (`SHORT:file`, or the defaults), is not read and compiled again.
+    if each_commit
+        && per_parent
+        && (policy.origin == Origin::Defaults || base_label == short(range.from()))
+    {
+        let key = source::policy_key(repo, range.from())?;
+        cache.borrow_mut().insert(key, judging.clone());
+    }
     let parent_policy = |parent: Oid| -> Result<Rc<(Policy, Matcher)>, Error> {
         let key = source::policy_key(repo, parent)?;
         if let Some(hit) = cache.borrow().get(&key) {
@@ -139,11 +151,10 @@ pub fn judge_range(
         cache.borrow_mut().insert(key, both.clone());
         Ok(both)
     };
-    let per_parent = matches!(side, Some(PolicySide::Base));
     let (mut outcome, subject) = tree::check_range(
         repo,
-        &policy,
-        &matcher,
+        policy,
+        matcher,
         ignore_case,
         range,
         each_commit,
@@ -200,6 +211,7 @@ pub fn judge_range(
             commit: None,
         });
     }
+    let policy = policy.clone();
     Ok(Judged {
         policy,
         outcome,
