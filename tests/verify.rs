@@ -795,3 +795,113 @@ fn a_source_with_an_unknown_codec_is_a_finding() {
         [format!("pyc-stale {}", pyc(&py, "script1"))]
     );
 }
+
+/// Writes an executable shell script at `path`.
+fn script(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A `PATH` of `first`, then this process's.
+fn path_before(first: &Path) -> std::ffi::OsString {
+    std::env::join_paths(
+        std::iter::once(first.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap()
+}
+
+/// The teaching repository with a third kept pyc, every one to be recompiled.
+fn three_to_recompile(py: &Python) -> TestRepo {
+    let repo = teaching_repo(py);
+    repo.write("01_Basics/script3.py", b"import os\nprint(os.sep)\n");
+    compile(&repo, "checked-hash", &["01_Basics/script3.py"]);
+    repo.git(&["add", "."]);
+    repo.stage("pycache-policy.toml", recompile_policy("").as_bytes());
+    repo
+}
+
+/// The lines of a log file (none when it was never written).
+fn log_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn recompiling_starts_one_python_per_version_not_a_probe_and_a_compare() {
+    let py = python();
+    let repo = three_to_recompile(&py);
+    let bin_dir = tempfile::tempdir().unwrap();
+    let log = bin_dir.path().join("started");
+    script(
+        &bin_dir.path().join(format!("python{}", py.version)),
+        &format!(
+            // The flags, not the script (it has many lines).
+            "#!/bin/sh\necho \"$1 $2 $3 $4 $5 $6\" >> {:?}\nexec {:?} \"$@\"\n",
+            log.display().to_string(),
+            py.exe.display().to_string()
+        ),
+    );
+    let path = path_before(bin_dir.path());
+    let report = run_with_path(
+        &repo,
+        Path::new(&path),
+        &["check", "--all", "--format", "json"],
+    )
+    .expect(0)
+    .json();
+    assert_eq!(report["findings"], serde_json::json!([]), "{report}");
+    let started = log_lines(&log);
+    assert_eq!(started.len(), 1, "one process for three pycs: {started:?}");
+    // It runs isolated, as the pyc's version allows.
+    assert_eq!(started[0], "-I -E -s -S -B -c", "{started:?}");
+}
+
+#[test]
+fn a_python3_x_of_another_version_gets_no_job_and_python3_compiles_them() {
+    let py = python();
+    let repo = three_to_recompile(&py);
+    let bin_dir = tempfile::tempdir().unwrap();
+    let (wrong_log, wrong_stdin, right_log) = (
+        bin_dir.path().join("wrong-started"),
+        bin_dir.path().join("wrong-stdin"),
+        bin_dir.path().join("python3-started"),
+    );
+    // `python3.X` says it is another Python, then reads what it is given.
+    script(
+        &bin_dir.path().join(format!("python{}", py.version)),
+        &format!(
+            "#!/bin/sh\necho run >> {:?}\necho 3.0.1 3131\ncat >> {:?}\n",
+            wrong_log.display().to_string(),
+            wrong_stdin.display().to_string()
+        ),
+    );
+    script(
+        &bin_dir.path().join("python3"),
+        &format!(
+            "#!/bin/sh\necho run >> {:?}\nexec {:?} \"$@\"\n",
+            right_log.display().to_string(),
+            py.exe.display().to_string()
+        ),
+    );
+    // Only this folder: the machine's own `python3.X` would be found after it.
+    let report = run_with_path(
+        &repo,
+        bin_dir.path(),
+        &["check", "--all", "--format", "json"],
+    )
+    .expect(0)
+    .json();
+    assert_eq!(report["findings"], serde_json::json!([]), "{report}");
+    assert_eq!(log_lines(&wrong_log).len(), 1);
+    assert_eq!(
+        std::fs::read(&wrong_stdin).unwrap(),
+        b"",
+        "the wrong Python was given the jobs"
+    );
+    assert_eq!(log_lines(&right_log).len(), 1);
+}

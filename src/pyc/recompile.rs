@@ -8,10 +8,13 @@
 //!
 //! Implemented:
 //! - **Finding the interpreter** on `PATH`, as a shell would: `pythonX.Y` for a pyc with X.Y's
-//!   magic number, then `pythonX` (`python3`). Each candidate is run once to ask its version and
-//!   magic number, because a name on `PATH` proves nothing (a pyenv shim for a version that is not
-//!   selected exits 127). It must write exactly the pyc's magic number; otherwise the reasons every
-//!   candidate was refused are reported, so "could not verify" always says why.
+//!   magic number, then `pythonX` (`python3`). A name on `PATH` proves nothing (a pyenv shim for
+//!   a version that is not selected exits 127), so the process that compares first says its
+//!   version and magic number, and is given the jobs only when it is of the pyc's version and
+//!   writes exactly its magic number; otherwise the next candidate gets a process of its own, and
+//!   the reasons every candidate was refused are reported, so "could not verify" always says why.
+//!   One process per interpreter version and call, none to ask: the interpreter chosen for a
+//!   magic number is remembered, and asked again (by the same first line) when it is used again.
 //! - **Compiling the same way**: the source bytes (as staged, or on disk) are compiled with
 //!   `compile(source, filename, "exec", dont_inherit=True, optimize=N)`, which is what both
 //!   `import` and `py_compile` do, with the file name the pyc itself records (`co_filename`, which
@@ -30,7 +33,7 @@
 
 use std::ffi::OsString;
 use std::fmt;
-use std::io::Write as _;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -162,17 +165,50 @@ impl Interpreters {
             .collect()
     }
 
-    /// The interpreter that writes pycs with this header's magic number, or why there is none.
-    pub(crate) fn find(&mut self, header: &Header) -> Result<Interpreter, String> {
+    /// Runs [`COMPARE`] on `input` (`expected` jobs, all of `header`'s magic number) with the
+    /// interpreter that writes it: the one found before for this magic number, else each candidate
+    /// in turn, each in a process of its own, until one says it is the right one. The
+    /// interpreter, and its verdicts, or why there is none.
+    fn run(
+        &mut self,
+        header: &Header,
+        input: &[u8],
+        expected: usize,
+    ) -> Result<(Interpreter, Vec<RecompileResult>), String> {
+        let (version, magic) = (header.version, header.magic_number());
+        let none = |refused: &[String]| {
+            format!(
+                "no Python {version} that writes magic number {magic} on PATH: {}",
+                refused.join("; ")
+            )
+        };
         if let Some((_, found)) = self.found.iter().find(|(m, _)| *m == header.magic) {
-            return found.clone();
+            let interpreter = found.clone()?;
+            return match run_compare(&interpreter, version, magic, input, expected) {
+                Ok((_, verdicts)) => Ok((interpreter, verdicts)),
+                Err(why) => Err(none(&[why])),
+            };
         }
-        let found = self.search(header.version, header.magic_number());
-        self.found.push((header.magic, found.clone()));
+        let found = self
+            .search(version, magic, input, expected)
+            .map_err(|refused| none(&refused));
+        let remembered = match &found {
+            Ok((interpreter, _)) => Ok(interpreter.clone()),
+            Err(why) => Err(why.clone()),
+        };
+        self.found.push((header.magic, remembered));
         found
     }
 
-    fn search(&self, version: PyVersion, magic: u16) -> Result<Interpreter, String> {
+    /// Tries each candidate for `version`: its verdicts from the first that says it is of that
+    /// version and writes `magic`, or why each was refused.
+    fn search(
+        &self,
+        version: PyVersion,
+        magic: u16,
+        input: &[u8],
+        expected: usize,
+    ) -> Result<(Interpreter, Vec<RecompileResult>), Vec<String>> {
         let mut refused = Vec::new();
         for program in [
             format!("python{}.{}", version.major, version.minor),
@@ -182,37 +218,29 @@ impl Interpreters {
                 refused.push(format!("{program} is not on PATH"));
                 continue;
             };
-            match probe(&path, &self.trusted_dirs()) {
-                Err(why) => refused.push(format!("{program} ({}) {why}", path.display())),
-                Ok((release, their_magic)) => {
-                    let theirs = release
-                        .split('.')
-                        .take(2)
-                        .map(|p| p.parse::<u8>().ok())
-                        .collect::<Option<Vec<_>>>();
-                    if theirs.as_deref() != Some(&[version.major, version.minor][..]) {
-                        refused.push(format!("{program} is Python {release}"));
-                    } else if their_magic != magic {
-                        refused.push(format!(
-                            "{program} is Python {release}, which writes magic number \
-                             {their_magic}, not {magic}"
-                        ));
-                    } else {
-                        return Ok(Interpreter {
-                            program,
-                            path,
+            let candidate = Interpreter {
+                program,
+                path,
+                release: String::new(),
+                // The version looked for, not the candidate's (not known yet): one that is older
+                // and rejects `-I` fails, and is refused.
+                isolated: version >= PyVersion::new(3, 4),
+                trusted_path: self.trusted_dirs(),
+            };
+            match run_compare(&candidate, version, magic, input, expected) {
+                Ok((release, verdicts)) => {
+                    return Ok((
+                        Interpreter {
                             release,
-                            isolated: version >= PyVersion::new(3, 4),
-                            trusted_path: self.trusted_dirs(),
-                        });
-                    }
+                            ..candidate
+                        },
+                        verdicts,
+                    ));
                 }
+                Err(why) => refused.push(why),
             }
         }
-        Err(format!(
-            "no Python {version} that writes magic number {magic} on PATH: {}",
-            refused.join("; ")
-        ))
+        Err(refused)
     }
 
     /// The first executable file called `program` in a trusted `PATH` folder, as a shell finds
@@ -229,19 +257,6 @@ impl Interpreters {
     }
 }
 
-/// Prints `MAJOR.MINOR.MICRO MAGIC-NUMBER`; runs on Python 2.6 and later.
-const PROBE: &str = "\
-import sys
-try:
-    from importlib.util import MAGIC_NUMBER as m
-except ImportError:
-    import imp
-    m = imp.get_magic()
-m = bytearray(m)
-sys.stdout.write('%d.%d.%d %d\\n' % (sys.version_info[0], sys.version_info[1],
-                                     sys.version_info[2], m[0] | m[1] << 8))
-";
-
 /// Runs an interpreter so that nothing of the repository's can run in it:
 /// - `-E` ignores `PYTHON*` variables (`PYTHONPATH`, `PYTHONSTARTUP`, …), `-s` the user's
 ///   site-packages, `-S` skips `site` altogether (no `.pth` file, no `sitecustomize`), `-B`
@@ -254,8 +269,9 @@ sys.stdout.write('%d.%d.%d %d\\n' % (sys.version_info[0], sys.version_info[1],
 ///   its trusted folders, `HOME`, pyenv's and the locale's variables), none of it the
 ///   repository's.
 ///
-/// The sources and pycs go to it as data on its standard input; the scripts import only
-/// `sys`, `marshal` and the codecs the sources declare.
+/// The sources and pycs go to it as data on its standard input; the script imports only
+/// `sys`, `marshal`, `importlib.util` (or, before 3.4, `imp`) for the magic number, and the
+/// codecs the sources declare.
 fn python(path: &Path, isolated: bool, trusted_path: &[PathBuf]) -> Command {
     let mut cmd = Command::new(path);
     if isolated {
@@ -285,23 +301,6 @@ fn python(path: &Path, isolated: bool, trusted_path: &[PathBuf]) -> Command {
     cmd
 }
 
-/// The interpreter's release and magic number, or why it could not tell.
-fn probe(path: &Path, trusted_path: &[PathBuf]) -> Result<(String, u16), String> {
-    let out = python(path, false, trusted_path)
-        .args(["-c", PROBE])
-        .output()
-        .map_err(|e| format!("cannot be run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("failed ({})", failure(&out)));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.split_whitespace();
-    match (parts.next(), parts.next().and_then(|m| m.parse().ok())) {
-        (Some(release), Some(magic)) => Ok((release.to_string(), magic)),
-        _ => Err(format!("printed {:?}, not its version", text.trim())),
-    }
-}
-
 /// The exit status and the line of standard error that says what failed: the last one of a
 /// Python traceback, else the first (a wrapper's complaint, such as pyenv's "command not found").
 fn failure(out: &std::process::Output) -> String {
@@ -321,12 +320,24 @@ fn failure(out: &std::process::Output) -> String {
     }
 }
 
-/// Reads jobs on standard input, one a line (`HEADER-SIZE LEVELS PYC-HEX SOURCE-HEX`), compiles
-/// each source as the pyc's name and co_filename say, and prints one verdict a line
-/// (`VERDICT<TAB>DETAIL`, the detail's `\`, tab and newline escaped). It imports only the
-/// built-in `sys` and `marshal`, so nothing on `sys.path` is loaded. Runs on Python 2.7 and 3.x.
+/// First prints `MAJOR.MINOR.MICRO MAGIC-NUMBER` (and flushes it: the jobs come only once that
+/// line shows the interpreter is the one looked for). Then reads jobs on standard input, one a
+/// line (`HEADER-SIZE LEVELS PYC-HEX SOURCE-HEX`), compiles each source as the pyc's name and
+/// co_filename say, and prints one verdict a line (`VERDICT<TAB>DETAIL`, the detail's `\`, tab
+/// and newline escaped). It imports only the built-in `sys` and `marshal`, and the standard
+/// library's `importlib.util` (or `imp`) for the magic number, under `-I -E -s -S` so nothing
+/// of the repository's is on `sys.path`. Runs on Python 2.7 and 3.x; says its version from 2.6.
 const COMPARE: &str = r#"
 import marshal, sys
+try:
+    from importlib.util import MAGIC_NUMBER as m
+except ImportError:
+    import imp
+    m = imp.get_magic()
+m = bytearray(m)
+sys.stdout.write('%d.%d.%d %d\n' % (sys.version_info[0], sys.version_info[1],
+                                     sys.version_info[2], m[0] | m[1] << 8))
+sys.stdout.flush()
 
 CODE = type(compile("", "", "exec"))
 ATTRS = ("co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_nlocals",
@@ -516,23 +527,16 @@ pub(crate) fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<
         let Some(&(first, _)) = batch.first() else {
             continue;
         };
-        let interpreter = match interpreters.find(&jobs[first].header) {
-            Ok(interpreter) => interpreter,
-            Err(why) => {
-                for (i, _) in batch {
-                    outcomes[i] = Some(Comparison {
-                        verdict: RecompileResult::Unavailable(why.clone()),
-                        interpreter: None,
-                    });
-                }
-                continue;
-            }
-        };
-        let verdicts = run_batch(&interpreter, jobs, &batch);
+        let input = batch_input(jobs, &batch);
+        let (interpreter, verdicts) =
+            match interpreters.run(&jobs[first].header, &input, batch.len()) {
+                Ok((interpreter, verdicts)) => (Some(interpreter), verdicts),
+                Err(why) => (None, vec![RecompileResult::Unavailable(why); batch.len()]),
+            };
         for ((i, _), verdict) in batch.into_iter().zip(verdicts) {
             outcomes[i] = Some(Comparison {
                 verdict,
-                interpreter: Some(interpreter.clone()),
+                interpreter: interpreter.clone(),
             });
         }
     }
@@ -542,13 +546,8 @@ pub(crate) fn compare(interpreters: &mut Interpreters, jobs: &[Job<'_>]) -> Vec<
         .collect()
 }
 
-/// Runs [`COMPARE`] on the jobs at the given positions; a verdict per job, in order.
-fn run_batch(
-    interpreter: &Interpreter,
-    jobs: &[Job<'_>],
-    batch: &[(usize, Vec<u8>)],
-) -> Vec<RecompileResult> {
-    let unavailable = |why: String| vec![RecompileResult::Unavailable(why); batch.len()];
+/// [`COMPARE`]'s standard input for the jobs at the given positions, one a line.
+fn batch_input(jobs: &[Job<'_>], batch: &[(usize, Vec<u8>)]) -> Vec<u8> {
     let mut input = String::new();
     for (i, levels) in batch {
         let job = &jobs[*i];
@@ -561,52 +560,139 @@ fn run_batch(
             hex(job.source)
         ));
     }
-    let input = input.into_bytes();
-    let child = python(
-        &interpreter.path,
-        interpreter.isolated,
-        &interpreter.trusted_path,
-    )
-    .args(["-c", COMPARE])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => return unavailable(format!("{} cannot be run: {e}", interpreter.program)),
-    };
+    input.into_bytes()
+}
+
+/// The most of the first line read before it is judged: a release and a number.
+const FIRST_LINE_AT_MOST: u64 = 256;
+
+/// Runs [`COMPARE`] with one candidate, in one process. Its first line must say it is Python
+/// `version` writing `magic`; then, and only then, it is given `input` (`expected` jobs), on its
+/// standard input from another thread. Its release and a verdict per job (each unavailable when
+/// the comparing failed), or, for a candidate that is not the one looked for, why it was refused.
+fn run_compare(
+    candidate: &Interpreter,
+    version: PyVersion,
+    magic: u16,
+    input: &[u8],
+    expected: usize,
+) -> Result<(String, Vec<RecompileResult>), String> {
+    let program = &candidate.program;
+    let refused = |why: String| format!("{program} ({}) {why}", candidate.path.display());
+    let mut child = python(&candidate.path, candidate.isolated, &candidate.trusted_path)
+        .args(["-c", COMPARE])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| refused(format!("cannot be run: {e}")))?;
     // Written from another thread, so a child that writes before it has read everything cannot
-    // dead-lock against us.
+    // dead-lock against us; and only once its first line is judged (an interpreter that is not
+    // the one looked for gets no job: its standard input closes empty).
     let mut stdin = child.stdin.take().expect("stdin is piped");
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output();
-    let written = writer.join().expect("the writer thread does not panic");
-    let out = match out {
-        Ok(out) => out,
-        Err(e) => return unavailable(format!("{} cannot be run: {e}", interpreter.program)),
+    let (go, gone) = std::sync::mpsc::channel::<()>();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || match gone.recv() {
+        Ok(()) => stdin.write_all(&input),
+        Err(_) => Ok(()),
+    });
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let errors = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut first = Vec::new();
+    let read = (&mut stdout)
+        .take(FIRST_LINE_AT_MOST)
+        .read_until(b'\n', &mut first);
+    let line = String::from_utf8_lossy(&first).into_owned();
+    let mut parts = line.split_whitespace();
+    let said = match (
+        read,
+        parts.next(),
+        parts.next().and_then(|m| m.parse::<u16>().ok()),
+    ) {
+        (Ok(_), Some(release), Some(their_magic)) => Some((release.to_string(), their_magic)),
+        _ => None,
     };
-    if !out.status.success() || written.is_err() {
-        return unavailable(format!(
-            "{} failed while comparing ({})",
-            interpreter.program,
-            failure(&out)
-        ));
+    let right = said.as_ref().is_some_and(|(release, their_magic)| {
+        release_is(release, version) && *their_magic == magic
+    });
+    if right {
+        let _ = go.send(());
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    drop(go);
+    let mut rest = Vec::new();
+    let drained = stdout.read_to_end(&mut rest);
+    let status = child.wait();
+    let written = writer.join().expect("the writer thread does not panic");
+    let stderr = errors.join().expect("the reader thread does not panic");
+    let status = status.map_err(|e| refused(format!("cannot be run: {e}")))?;
+    // The whole of standard output is only wanted to show what a refused candidate printed.
+    let out = std::process::Output {
+        status,
+        stdout: Vec::new(),
+        stderr,
+    };
+    let Some((release, _)) = said.clone().filter(|_| right) else {
+        // Judged as the question alone was: did it fail, what did it say it is?
+        if !out.status.success() {
+            return Err(refused(format!("failed ({})", failure(&out))));
+        }
+        return Err(match said {
+            Some((release, _)) if !release_is(&release, version) => {
+                format!("{program} is Python {release}")
+            }
+            Some((release, their_magic)) => format!(
+                "{program} is Python {release}, which writes magic number {their_magic}, \
+                 not {magic}"
+            ),
+            None => refused(format!(
+                "printed {:?}, not its version",
+                String::from_utf8_lossy(&[first, rest].concat()).trim()
+            )),
+        });
+    };
+    let verdicts = if !out.status.success() || written.is_err() || drained.is_err() {
+        vec![
+            RecompileResult::Unavailable(format!(
+                "{program} failed while comparing ({})",
+                failure(&out)
+            ));
+            expected
+        ]
+    } else {
+        answers(program, &rest, expected)
+    };
+    Ok((release, verdicts))
+}
+
+/// A release such as `3.12.1` is of `version` (3.12).
+fn release_is(release: &str, version: PyVersion) -> bool {
+    let theirs = release
+        .split('.')
+        .take(2)
+        .map(|p| p.parse::<u8>().ok())
+        .collect::<Option<Vec<_>>>();
+    theirs.as_deref() == Some(&[version.major, version.minor][..])
+}
+
+/// The verdicts in [`COMPARE`]'s answer after its first line, one per job.
+fn answers(program: &str, text: &[u8], expected: usize) -> Vec<RecompileResult> {
+    let unavailable = |why: String| vec![RecompileResult::Unavailable(why); expected];
+    let text = String::from_utf8_lossy(text);
     let answers: Option<Vec<Answer>> = text.lines().map(Answer::parse).collect();
     let Some(answers) = answers else {
         return unavailable(format!(
-            "{} printed something other than the expected answer",
-            interpreter.program
+            "{program} printed something other than the expected answer"
         ));
     };
-    if answers.len() != batch.len() {
+    if answers.len() != expected {
         return unavailable(format!(
-            "{} answered for {} pycs instead of {}",
-            interpreter.program,
+            "{program} answered for {} pycs instead of {expected}",
             answers.len(),
-            batch.len()
         ));
     }
     answers
@@ -620,7 +706,6 @@ fn run_batch(
         })
         .collect()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,18 +752,109 @@ mod tests {
         );
     }
 
+    /// A pyc header of Python 3.12 (magic number 3531), checked-hash, and a code object's first
+    /// byte.
+    fn pyc_312() -> Vec<u8> {
+        let mut pyc = crate::pyc::magic_bytes(3531).to_vec();
+        pyc.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xe3]);
+        pyc
+    }
+
+    #[test]
+    fn one_process_per_version_and_call_and_the_wrong_one_gets_no_job() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let bin = tempfile::tempdir().unwrap();
+        let log = bin.path().join("log");
+        let fake = |name: &str, says: &str| {
+            let path = bin.path().join(name);
+            let text = format!(
+                "#!/bin/sh\necho {name} >> '{}'\necho {says}\n\
+                 while read line; do printf 'identical\\t\\n'; echo \"$line\" >> '{}'; done\n",
+                log.display(),
+                log.display()
+            );
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        fake("python3.12", "3.11.9 3495");
+        fake("python3", "3.12.1 3531");
+        let mut pythons = Interpreters::on_path(Some(bin.path().as_os_str().to_owned()));
+        let pyc = pyc_312();
+        let header = Header::parse_file(&pyc).unwrap();
+        let job = Job {
+            pyc: &pyc,
+            header,
+            file_name: b"m.cpython-312.pyc",
+            source: b"",
+        };
+        let first = compare(&mut pythons, &[job, job]);
+        assert!(
+            first
+                .iter()
+                .all(|c| c.verdict == RecompileResult::Identical)
+        );
+        let used = first[0].interpreter.as_ref().unwrap();
+        assert_eq!(
+            (used.program.as_str(), used.release.as_str()),
+            ("python3", "3.12.1")
+        );
+        let lines = |text: String| text.lines().map(str::to_string).collect::<Vec<_>>();
+        let ran = lines(std::fs::read_to_string(&log).unwrap());
+        // The wrong one ran once and was given nothing; the right one got both jobs.
+        assert_eq!(ran[0], "python3.12");
+        assert_eq!(ran[1], "python3");
+        assert_eq!(ran.len(), 4, "{ran:?}");
+        // A second call goes straight to the interpreter found: one process.
+        std::fs::remove_file(&log).unwrap();
+        let second = compare(&mut pythons, &[job]);
+        assert_eq!(second, first[..1]);
+        assert_eq!(lines(std::fs::read_to_string(&log).unwrap()).len(), 2);
+    }
+
+    #[test]
+    fn a_candidate_that_fails_or_says_nothing_is_refused_with_why() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let bin = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            (
+                "python3.12",
+                "#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n",
+            ),
+            ("python3", "#!/bin/sh\necho hello\n"),
+        ] {
+            let path = bin.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let mut pythons = Interpreters::on_path(Some(bin.path().as_os_str().to_owned()));
+        let pyc = pyc_312();
+        let job = Job {
+            pyc: &pyc,
+            header: Header::parse_file(&pyc).unwrap(),
+            file_name: b"m.cpython-312.pyc",
+            source: b"",
+        };
+        let outcome = &compare(&mut pythons, &[job])[0];
+        let dir = bin.path().display();
+        assert_eq!(
+            outcome.verdict,
+            RecompileResult::Unavailable(format!(
+                "no Python 3.12 that writes magic number 3531 on PATH: python3.12 \
+                 ({dir}/python3.12) failed (exit 127: pyenv: python3.12: command not found); \
+                 python3 ({dir}/python3) printed \"hello\", not its version"
+            ))
+        );
+    }
+
     #[test]
     fn no_interpreter_on_an_empty_path_says_what_was_looked_for() {
         let mut pythons = Interpreters::on_path(None);
         let mut pyc = crate::pyc::magic_bytes(3531).to_vec();
         pyc.extend_from_slice(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xe3]);
         let header = Header::parse_file(&pyc).unwrap();
-        let why = pythons.find(&header).unwrap_err();
-        assert_eq!(
-            why,
-            "no Python 3.12 that writes magic number 3531 on PATH: python3.12 is not on PATH; \
-             python3 is not on PATH"
-        );
+        let why = "no Python 3.12 that writes magic number 3531 on PATH: python3.12 is not on \
+                   PATH; python3 is not on PATH"
+            .to_string();
         let outcomes = compare(
             &mut pythons,
             &[Job {
