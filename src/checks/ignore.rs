@@ -72,11 +72,7 @@ pub(crate) fn probes<'m>(
 fn index_probes<'m>(index: &'m IndexFile, matcher: &'m Matcher) -> Vec<Probe<'m>> {
     index
         .iter()
-        .filter_map(|entry| {
-            let from = matcher.literal_end(entry.path)?;
-            let verdict = matcher.verdict_from(entry.path, false, from);
-            Probe::new(entry.path, verdict, true)
-        })
+        .filter_map(|entry| Probe::new(entry.path, matcher.verdict(entry.path), true))
         .collect()
 }
 
