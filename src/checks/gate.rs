@@ -5,13 +5,14 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use git2::{Oid, Repository};
 
 use crate::checks::tree;
 use crate::git::revision::Range;
 use crate::model::error::Error;
-use crate::model::finding::{Code, Facts, Finding, Severity};
+use crate::model::finding::{Code, Facts, Finding, PolicyChanged, Severity};
 use crate::model::outcome::{Outcome, Subject};
 use crate::policy::matcher::Matcher;
 use crate::policy::source::{self, PolicySide};
@@ -59,8 +60,8 @@ pub fn judge_staged(
         outcome.findings.push(Finding {
             code: Code::PolicyUntracked,
             severity: Severity::Warning,
-            folder: Vec::new(),
-            rule: String::from_utf8_lossy(&path).into_owned(),
+            folder: Arc::default(),
+            rule: String::from_utf8_lossy(&path).into(),
             path,
             facts: Facts::PolicyUntracked,
             commit: None,
@@ -200,14 +201,14 @@ pub fn judge_range(
             code: Code::PolicyChanged,
             severity,
             path: file.clone().unwrap_or_default().into_bytes(),
-            folder: Vec::new(),
-            rule: file.unwrap_or_default(),
-            facts: Facts::PolicyChanged {
+            folder: Arc::default(),
+            rule: file.unwrap_or_default().into(),
+            facts: Facts::PolicyChanged(Box::new(PolicyChanged {
                 change,
                 judged_by: policy.origin.to_string(),
                 new: head.origin.to_string(),
                 allowed_only_by_new,
-            },
+            })),
             commit: None,
         });
     }

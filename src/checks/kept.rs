@@ -26,7 +26,9 @@ use crate::git::folders::Folders;
 use crate::git::index::{IndexFile, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
-use crate::model::finding::{Code, CompileCommand, Facts, Finding, PycFix};
+use crate::model::finding::{
+    Code, CodeMismatch, CompileCommand, Facts, Finding, PycFacts, PycFix, RecompileUnavailable,
+};
 use crate::model::outcome::Scope;
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
@@ -224,8 +226,8 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
                     code,
                     severity,
                     path: j.path.clone(),
-                    folder: split_last(&j.path).0.to_vec(),
-                    rule: j.entry.display_path(),
+                    folder: split_last(&j.path).0.into(),
+                    rule: j.entry.display_path().into(),
                     facts,
                     commit: None,
                 });
@@ -234,10 +236,10 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
         for problem in &j.problems {
             push(
                 code_of(problem.kind()),
-                Facts::Pyc {
+                Facts::Pyc(Box::new(PycFacts {
                     problem: problem.clone(),
                     fix: fix(j, problem, judged),
-                },
+                })),
             );
         }
         let Some(outcome) = &j.recompiled else {
@@ -249,21 +251,21 @@ fn findings(judged: &[Judged<'_>]) -> Vec<Finding> {
             recompile::RecompileResult::Identical | recompile::RecompileResult::Equivalent => {}
             recompile::RecompileResult::Differs(detail) => push(
                 Code::PycCodeMismatch,
-                Facts::CodeMismatch {
+                Facts::CodeMismatch(Box::new(CodeMismatch {
                     source,
                     version,
                     detail: detail.clone(),
                     interpreter: outcome.interpreter.as_ref().map(|i| i.to_string()),
                     fix: recompile_command(j, None),
-                },
+                })),
             ),
             recompile::RecompileResult::Unavailable(why) => push(
                 Code::PycRecompileUnavailable,
-                Facts::RecompileUnavailable {
+                Facts::RecompileUnavailable(Box::new(RecompileUnavailable {
                     source,
                     version,
                     why: why.clone(),
-                },
+                })),
             ),
         }
     }
@@ -333,7 +335,7 @@ fn fix(j: &Judged<'_>, problem: &Problem, all: &[Judged<'_>]) -> PycFix {
                     compile_kind(j),
                     group.iter().filter_map(|o| o.source_path.clone()).collect(),
                 ),
-                folder: split_last(&j.path).0.to_vec(),
+                folder: split_last(&j.path).0.into(),
             }
         }
         Problem::UncheckedHash { .. } => {

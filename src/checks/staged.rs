@@ -14,7 +14,7 @@ use std::cell::RefCell;
 
 use git2::Oid;
 
-use crate::checks::findings::{allowlist_unmatched, missing_readme, tracked_cache};
+use crate::checks::findings::{TrackedCaches, allowlist_unmatched, missing_readme};
 use crate::checks::ignore::{self, Probe};
 use crate::git::excludes::{Excludes, IgnoreDecision, IgnoreRule, SourceKind};
 use crate::git::folders::Folders;
@@ -22,7 +22,7 @@ use crate::git::index::cache_tree::CacheTree;
 use crate::git::index::{Entry, IndexFile, MODE_GITLINK, MODE_SPARSE_DIR};
 use crate::git::repo::Repo;
 use crate::model::error::Error;
-use crate::model::finding::{Code, Facts, Finding, IgnoreLine, Severity};
+use crate::model::finding::{Code, Facts, Finding, IgnoreGap, IgnoreLine, Severity};
 use crate::model::outcome::{Outcome, Scope};
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
@@ -72,6 +72,7 @@ pub fn check_staged(
         last_excluded: None,
         failed: RefCell::new(None),
         findings: Vec::new(),
+        tracked: TrackedCaches::default(),
         probes: Vec::new(),
         kept_touched: vec![false; policy.allow.len()],
     };
@@ -213,6 +214,8 @@ struct StagedJudge<'a, 'r> {
     /// The first tree of `HEAD` that could not be read: the check then has no verdict.
     failed: RefCell<Option<git2::Error>>,
     findings: Vec<Finding>,
+    /// Builds the tracked-cache findings, sharing folders and rules.
+    tracked: TrackedCaches,
     /// The judged paths with their verdicts, for the ignore side.
     probes: Vec<Probe<'a>>,
     /// Per allow entry: whether a judged path falls in it.
@@ -281,7 +284,8 @@ impl<'a> StagedJudge<'a, '_> {
         match verdict {
             CacheVerdict::NotCache => {}
             CacheVerdict::Forbidden { pattern, excluded } => {
-                self.findings.push(tracked_cache(&path, pattern, excluded));
+                let f = self.tracked.finding(&path, pattern, excluded);
+                self.findings.push(f);
             }
             CacheVerdict::Allowed { entry: kept, .. } => {
                 if let Some(i) = self.policy.allow.iter().position(|a| a == kept) {
@@ -452,14 +456,14 @@ fn ignore_findings(
             Finding {
                 code,
                 severity: Severity::Warning,
-                folder,
+                folder: folder.into(),
                 path,
-                rule: g.rule,
-                facts: Facts::IgnoreGap {
+                rule: g.rule.into(),
+                facts: Facts::IgnoreGap(Box::new(IgnoreGap {
                     decided_by,
                     more_like_it: g.real.saturating_sub(1),
                     example,
-                },
+                })),
                 commit: None,
             }
         })
@@ -523,10 +527,10 @@ fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> 
     // Per cache folder (its findings come one after another): whether a pattern excludes the
     // folder itself, and whether everything tracked in it is forbidden. Below an excluded folder
     // nothing is re-included, so only the allow entries can keep something in it.
-    let mut folder_ok: Option<(Vec<u8>, bool)> = None;
+    let mut folder_ok: Option<(&[u8], bool)> = None;
     for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
         let whole = match &folder_ok {
-            Some((folder, ok)) if *folder == f.folder => *ok,
+            Some((folder, ok)) if *folder == &*f.folder => *ok,
             _ => {
                 let is_cache_folder = matches!(
                     matcher.verdict(&f.path),
@@ -534,13 +538,13 @@ fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> 
                 );
                 let ok = is_cache_folder
                     && index_under(index, &f.folder).all(|e| matcher.allowed_by(e.path).is_none());
-                folder_ok = Some((f.folder.clone(), ok));
+                folder_ok = Some((&f.folder, ok));
                 ok
             }
         };
         if whole {
-            if out.last() != Some(&f.folder) {
-                out.push(f.folder.clone());
+            if out.last().map(Vec::as_slice) != Some(&*f.folder) {
+                out.push(f.folder.to_vec());
             }
             continue;
         }

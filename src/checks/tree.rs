@@ -25,7 +25,7 @@ use std::rc::Rc;
 
 use git2::{Oid, Repository};
 
-use crate::checks::findings::{missing_readme, tracked_cache};
+use crate::checks::findings::{TrackedCaches, missing_readme};
 use crate::git::diff::Objects;
 use crate::git::revision::{self, Range, Rev};
 use crate::model::error::Error;
@@ -208,6 +208,8 @@ struct TreeJudge<'a, 'r> {
     policy: &'a Policy,
     matcher: &'a Matcher,
     findings: Vec<Finding>,
+    /// Builds the tracked-cache findings, sharing folders and rules.
+    tracked: TrackedCaches,
     /// Per allow entry: whether a judged path falls in it.
     kept_touched: Vec<bool>,
 }
@@ -223,6 +225,7 @@ impl<'a, 'r> TreeJudge<'a, 'r> {
             policy,
             matcher,
             findings: Vec::new(),
+            tracked: TrackedCaches::default(),
             kept_touched: vec![false; policy.allow.len()],
         }
     }
@@ -262,7 +265,7 @@ impl<'a, 'r> TreeJudge<'a, 'r> {
             match self.matcher.verdict_for(&path, mode == MODE_GITLINK) {
                 CacheVerdict::NotCache => {}
                 CacheVerdict::Forbidden { pattern, excluded } => {
-                    let mut f = tracked_cache(&path, pattern, excluded);
+                    let mut f = self.tracked.finding(&path, pattern, excluded);
                     f.commit = commit.map(|c| c.to_string());
                     self.findings.push(f);
                 }
@@ -335,7 +338,7 @@ fn untrack_paths(
         );
         let whole = is_cache_folder && all_forbidden(objects, matcher, tree, &f.folder);
         out.insert(if whole {
-            f.folder.clone()
+            f.folder.to_vec()
         } else {
             f.path.clone()
         });

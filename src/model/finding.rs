@@ -4,6 +4,7 @@
 //! change meaning once released, so scripts and CI can match on them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::pyc::{Problem, PyVersion};
 
@@ -182,9 +183,11 @@ pub struct Finding {
     pub(crate) path: Vec<u8>,
     /// The cache folder the path belongs to, for grouping: the folder a forbid pattern excluded
     /// (such as `a/__pycache__`), else the path's parent folder (empty at the root).
-    pub(crate) folder: Vec<u8>,
+    /// Shared by the findings of one folder.
+    pub(crate) folder: Arc<[u8]>,
     /// The rule that decided it: a forbid pattern or an allow entry, as written in the policy.
-    pub(crate) rule: String,
+    /// Shared by the findings it decides.
+    pub(crate) rule: Arc<str>,
     /// The facts behind it, by kind; `report` words them (see `report::message`).
     pub(crate) facts: Facts,
     /// The commit that brought it in (full id), when commits are judged one by one
@@ -208,36 +211,11 @@ pub(crate) enum Facts {
     },
     /// git's ignore rules disagree with the policy about `path` (`gitignore-missing-rule`,
     /// `allowlist-ignored`).
-    IgnoreGap {
-        /// The line that decides it, if any line does (for `allowlist-ignored`, always).
-        decided_by: Option<IgnoreLine>,
-        /// How many more tracked or existing paths disagree the same way (same rule, same
-        /// deciding line).
-        more_like_it: usize,
-        /// When no tracked or existing path shows the gap (the finding then has no path): a path
-        /// a new cache would have, which git's rules get wrong, such as `__pycache__/x.pyc`.
-        example: Option<Vec<u8>>,
-    },
+    IgnoreGap(Box<IgnoreGap>),
     /// A kept pyc's header disagrees with its source (the `pyc-*` header codes).
-    Pyc {
-        /// What is wrong.
-        problem: Problem,
-        /// What fixes it.
-        fix: PycFix,
-    },
+    Pyc(Box<PycFacts>),
     /// A kept pyc's code is not what its Python compiles from the source (`pyc-code-mismatch`).
-    CodeMismatch {
-        /// The source it was compared with.
-        source: Vec<u8>,
-        /// The Python its header names.
-        version: Option<PyVersion>,
-        /// How the code differs.
-        detail: String,
-        /// The interpreter that recompiled it, as it describes itself.
-        interpreter: Option<String>,
-        /// The command that writes the right pyc.
-        fix: CompileCommand,
-    },
+    CodeMismatch(Box<CodeMismatch>),
     /// An allow entry matches nothing tracked (`allowlist-unmatched`); `rule` is the entry.
     AllowUnmatched {
         /// A tracked path that the entry would match but for case (`01_Basics/__pycache__` for
@@ -245,27 +223,75 @@ pub(crate) enum Facts {
         tracked_spelling: Option<Vec<u8>>,
     },
     /// A range changes the policy it is judged by (`policy-changed`); `path` is the policy file.
-    PolicyChanged {
-        /// What changed.
-        change: PolicyChange,
-        /// Where the policy that judged the range came from.
-        judged_by: String,
-        /// Where the range's new policy comes from.
-        new: String,
-        /// Caches the range adds that only the new policy allows.
-        allowed_only_by_new: Vec<Vec<u8>>,
-    },
+    PolicyChanged(Box<PolicyChanged>),
     /// The staged check used a policy file the index does not hold (`policy-untracked`).
     PolicyUntracked,
     /// The code of a kept pyc could not be compared (`pyc-recompile-unavailable`).
-    RecompileUnavailable {
-        /// The source it would be compared with.
-        source: Vec<u8>,
-        /// The Python its header names.
-        version: Option<PyVersion>,
-        /// Why not.
-        why: String,
-    },
+    RecompileUnavailable(Box<RecompileUnavailable>),
+}
+
+// The facts of the rarer kinds are boxed: a check of a large repository holds tens of
+// thousands of `tracked-cache` findings, and each is as large as the largest kind.
+
+/// The facts of [`Facts::IgnoreGap`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct IgnoreGap {
+    /// The line that decides it, if any line does (for `allowlist-ignored`, always).
+    pub(crate) decided_by: Option<IgnoreLine>,
+    /// How many more tracked or existing paths disagree the same way (same rule, same deciding
+    /// line).
+    pub(crate) more_like_it: usize,
+    /// When no tracked or existing path shows the gap (the finding then has no path): a path a
+    /// new cache would have, which git's rules get wrong, such as `__pycache__/x.pyc`.
+    pub(crate) example: Option<Vec<u8>>,
+}
+
+/// The facts of [`Facts::Pyc`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PycFacts {
+    /// What is wrong.
+    pub(crate) problem: Problem,
+    /// What fixes it.
+    pub(crate) fix: PycFix,
+}
+
+/// The facts of [`Facts::CodeMismatch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CodeMismatch {
+    /// The source it was compared with.
+    pub(crate) source: Vec<u8>,
+    /// The Python its header names.
+    pub(crate) version: Option<PyVersion>,
+    /// How the code differs.
+    pub(crate) detail: String,
+    /// The interpreter that recompiled it, as it describes itself.
+    pub(crate) interpreter: Option<String>,
+    /// The command that writes the right pyc.
+    pub(crate) fix: CompileCommand,
+}
+
+/// The facts of [`Facts::PolicyChanged`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PolicyChanged {
+    /// What changed.
+    pub(crate) change: PolicyChange,
+    /// Where the policy that judged the range came from.
+    pub(crate) judged_by: String,
+    /// Where the range's new policy comes from.
+    pub(crate) new: String,
+    /// Caches the range adds that only the new policy allows.
+    pub(crate) allowed_only_by_new: Vec<Vec<u8>>,
+}
+
+/// The facts of [`Facts::RecompileUnavailable`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RecompileUnavailable {
+    /// The source it would be compared with.
+    pub(crate) source: Vec<u8>,
+    /// The Python its header names.
+    pub(crate) version: Option<PyVersion>,
+    /// Why not.
+    pub(crate) why: String,
 }
 
 /// How a range changes the policy, in a reviewer's terms.
@@ -393,5 +419,13 @@ mod tests {
             );
             assert!(!code.description().is_empty());
         }
+    }
+
+    #[test]
+    fn a_finding_stays_small() {
+        // A large repository yields one `tracked-cache` finding per tracked cache: the rarer
+        // kinds box their facts so that these are not each as large as the largest kind.
+        let size = std::mem::size_of::<Finding>();
+        assert!(size <= 120, "a Finding takes {size} bytes");
     }
 }

@@ -134,7 +134,7 @@ impl Human {
         let mut run: Option<(&[u8], Vec<&Finding>)> = None;
         for f in caches {
             match &mut run {
-                Some((folder, files)) if *folder == f.folder.as_slice() => files.push(f),
+                Some((folder, files)) if *folder == &*f.folder => files.push(f),
                 _ => {
                     if let Some((folder, files)) = run.replace((&f.folder, vec![f])) {
                         groups.entry(folder).or_default().extend(files);
@@ -162,7 +162,7 @@ impl Human {
             order.truncate(LARGEST_FOLDERS);
         }
         for (folder, files) in &order {
-            let mut rules: Vec<&str> = files.iter().map(|f| f.rule.as_str()).collect();
+            let mut rules: Vec<&str> = files.iter().map(|f| &*f.rule).collect();
             rules.sort_unstable();
             rules.dedup();
             let _ = writeln!(out, "{}", folder_heading(folder, files.len(), &rules));

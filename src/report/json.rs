@@ -84,7 +84,7 @@ fn findings(report: &Report<'_>) -> Vec<Value> {
                 "severity": f.severity.as_str(),
                 "path": (!f.path.is_empty()).then(|| String::from_utf8_lossy(&f.path)),
                 "folder": String::from_utf8_lossy(&f.folder),
-                "rule": f.rule,
+                "rule": &*f.rule,
                 "message": message::message(f),
             });
             if std::str::from_utf8(&f.path).is_err() {

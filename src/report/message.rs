@@ -35,11 +35,7 @@ pub(crate) fn message(f: &Finding) -> String {
              `git add` it",
             candidates.join(" or ")
         ),
-        Facts::IgnoreGap {
-            decided_by,
-            more_like_it,
-            example,
-        } => ignore_gap(f, decided_by, more_like_it, example),
+        Facts::IgnoreGap(g) => ignore_gap(f, &g.decided_by, &g.more_like_it, &g.example),
         Facts::AllowUnmatched { tracked_spelling } => match tracked_spelling {
             Some(tracked) => {
                 let tracked = display_path(tracked);
@@ -55,48 +51,37 @@ pub(crate) fn message(f: &Finding) -> String {
                  it from the policy"
             ),
         },
-        Facts::Pyc { problem, fix } => {
-            format!("`{shown}`: {problem}; {}", pyc_fix(&f.path, fix))
+        Facts::Pyc(p) => {
+            format!("`{shown}`: {}; {}", p.problem, pyc_fix(&f.path, &p.fix))
         }
-        Facts::CodeMismatch {
-            source,
-            version,
-            detail,
-            interpreter,
-            fix,
-        } => format!(
+        Facts::CodeMismatch(m) => format!(
             "`{shown}`: its header matches `{}`, but its code is not what Python {} compiles from \
              it: {detail}{}; Python would run this code as it is; recompile it: `{}`, and `git \
              add` it",
-            display_path(source),
-            version.map(|v| v.to_string()).unwrap_or_default(),
-            interpreter
+            display_path(&m.source),
+            m.version.map(|v| v.to_string()).unwrap_or_default(),
+            m.interpreter
                 .as_ref()
                 .map(|i| format!(" (recompiled with {i})"))
                 .unwrap_or_default(),
-            compile_command(fix)
+            compile_command(&m.fix),
+            detail = m.detail,
         ),
-        Facts::PolicyChanged {
-            change,
-            judged_by,
-            new,
-            allowed_only_by_new,
-        } => policy_changed(change, judged_by, new, allowed_only_by_new),
+        Facts::PolicyChanged(p) => {
+            policy_changed(&p.change, &p.judged_by, &p.new, &p.allowed_only_by_new)
+        }
         Facts::PolicyUntracked => format!(
             "`{shown}` judged this commit but is not tracked, so the commit does not carry it and \
              CI will not see it: `git add {}`",
             shell_quote(&f.path)
         ),
-        Facts::RecompileUnavailable {
-            source,
-            version,
-            why,
-        } => format!(
+        Facts::RecompileUnavailable(r) => format!(
             "`{shown}`: could not check its code against `{}` (`recompile = true` in `{rule}`): \
              {why}; put Python {} on PATH to have it checked (`recompile-unavailable = \"error\"` \
              in the entry's checks makes this an error)",
-            display_path(source),
-            version.map(|v| v.to_string()).unwrap_or_default(),
+            display_path(&r.source),
+            r.version.map(|v| v.to_string()).unwrap_or_default(),
+            why = r.why,
         ),
     }
 }
