@@ -163,15 +163,14 @@ pub struct Excludes {
     dirs: RefCell<HashMap<Vec<u8>, Rc<Option<RuleFile>>>>,
     /// Content used instead of a folder's `.gitignore` on disk (to judge a proposed file).
     overrides: HashMap<Vec<u8>, Vec<u8>>,
-    /// Folders already judged: the line excluding each (or one of its parents), if any.
-    folders: RefCell<HashMap<Vec<u8>, Option<IgnoreRule>>>,
+    /// The folders from the top down to the one judged last, each with the line excluding it
+    /// (or one of its parents), if any. Paths come in index order or in a walk's order, so the
+    /// next folder nearly always shares most of this chain: no folder is hashed.
+    chain: RefCell<Vec<(Vec<u8>, Option<IgnoreRule>)>>,
     /// A folder without rules.
     no_rules: Rc<Option<RuleFile>>,
     /// The root's rules, once read: every path asks for them.
     root_rules: RefCell<Option<Rc<Option<RuleFile>>>>,
-    /// The folder [`Excludes::folder_exclusion`] judged last, and its answer: the paths of one
-    /// folder usually come one after another.
-    last_folder: RefCell<Option<(Vec<u8>, Option<IgnoreRule>)>>,
     /// When set, the only folders below the root whose `.gitignore` is read from disk.
     known: Option<std::collections::HashSet<Vec<u8>>>,
     /// The first rule file that was not a regular file, and what it was.
@@ -213,10 +212,9 @@ impl Excludes {
             global,
             dirs: RefCell::new(HashMap::new()),
             overrides: HashMap::new(),
-            folders: RefCell::new(HashMap::new()),
+            chain: RefCell::new(Vec::new()),
             no_rules: Rc::new(None),
             root_rules: RefCell::new(None),
-            last_folder: RefCell::new(None),
             known: None,
             unreadable,
         }
@@ -242,8 +240,7 @@ impl Excludes {
         self.known = Some(folders);
         self.dirs.borrow_mut().clear();
         self.root_rules.borrow_mut().take();
-        self.folders.borrow_mut().clear();
-        self.last_folder.borrow_mut().take();
+        self.chain.borrow_mut().clear();
     }
 
     /// The rules of `repo`'s working tree, with its config.
@@ -277,8 +274,7 @@ impl Excludes {
     pub(crate) fn set_gitignore(&mut self, folder: &[u8], content: Vec<u8>) {
         self.dirs.borrow_mut().remove(folder);
         self.root_rules.borrow_mut().take();
-        self.folders.borrow_mut().clear();
-        self.last_folder.borrow_mut().take();
+        self.chain.borrow_mut().clear();
         self.overrides.insert(folder.to_vec(), content);
     }
 
@@ -384,20 +380,10 @@ impl Excludes {
     /// Whether git ignores `path` (repository-relative, `/`-separated), and why; `is_dir` says
     /// whether it names a folder. Tracked or not does not matter, as with `--no-index`.
     pub(crate) fn check(&self, path: &[u8], is_dir: bool) -> IgnoreDecision {
-        if let Some(i) = path.iter().rposition(|&b| b == b'/') {
-            let folder = &path[..i];
-            let last = match &*self.last_folder.borrow() {
-                Some((f, d)) if f == folder => Some(d.clone()),
-                _ => None,
-            };
-            let excluded = last.unwrap_or_else(|| {
-                let d = self.folder_exclusion(folder);
-                *self.last_folder.borrow_mut() = Some((folder.to_vec(), d.clone()));
-                d
-            });
-            if let Some(d) = excluded {
-                return IgnoreDecision::Ignored(d);
-            }
+        if let Some(i) = path.iter().rposition(|&b| b == b'/')
+            && let Some(d) = self.folder_exclusion(&path[..i])
+        {
+            return IgnoreDecision::Ignored(d);
         }
         match self.last_match(path, is_dir) {
             Some(d) if !d.negated => IgnoreDecision::Ignored(d),
@@ -405,21 +391,36 @@ impl Excludes {
         }
     }
 
-    /// The line that excludes `folder` or one of its parents, judged from the top down and
-    /// remembered: paths in one folder share the answer.
+    /// The line that excludes `folder` or one of its parents, judged from the top down. The
+    /// chain of the folder judged last is kept: only the levels below what the two share are
+    /// judged again.
     fn folder_exclusion(&self, folder: &[u8]) -> Option<IgnoreRule> {
-        if let Some(known) = self.folders.borrow().get(folder) {
-            return known.clone();
+        let mut chain = self.chain.borrow_mut();
+        while let Some((f, _)) = chain.last() {
+            if folder.starts_with(f) && (folder.len() == f.len() || folder[f.len()] == b'/') {
+                break;
+            }
+            chain.pop();
         }
-        let inherited = match folder.iter().rposition(|&b| b == b'/') {
-            Some(i) => self.folder_exclusion(&folder[..i]),
-            None => None,
+        let mut at = match chain.last() {
+            Some((f, d)) if f.len() == folder.len() => return d.clone(),
+            Some((f, _)) => f.len() + 1,
+            None => 0,
         };
-        let status = inherited.or_else(|| self.last_match(folder, true).filter(|d| !d.negated));
-        self.folders
-            .borrow_mut()
-            .insert(folder.to_vec(), status.clone());
-        status
+        loop {
+            let end = folder[at..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(folder.len(), |i| at + i);
+            let level = &folder[..end];
+            let inherited = chain.last().and_then(|(_, d)| d.clone());
+            let status = inherited.or_else(|| self.last_match(level, true).filter(|d| !d.negated));
+            chain.push((level.to_vec(), status));
+            if end == folder.len() {
+                return chain.last().and_then(|(_, d)| d.clone());
+            }
+            at = end + 1;
+        }
     }
 }
 
@@ -490,5 +491,48 @@ mod tests {
         let v = e.check(b"keep.pyc", false);
         assert!(!v.is_ignored());
         assert_eq!(v.decision().unwrap().line, 4);
+    }
+
+    /// The remembered chain of folders gives the answers a fresh `Excludes` gives, whatever
+    /// order the paths come in.
+    #[test]
+    fn answers_do_not_depend_on_the_order_paths_are_asked_in() {
+        let build = || {
+            let mut e = rules("a/\n!a/keep/\nb/c/\n*.tmp/\n");
+            e.set_gitignore(b"b", b"!c/\nd/\n".to_vec());
+            e.set_gitignore(b"x/y", b"z/\n".to_vec());
+            e
+        };
+        let parts: [&[u8]; 11] = [
+            b"a", b"ab", b"keep", b"b", b"bd", b"c", b"d", b"x", b"y", b"z", b"q.tmp",
+        ];
+        let mut seed: u64 = 7;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let shared = build();
+        let mut ignored = 0;
+        for _ in 0..2000 {
+            let mut path = Vec::new();
+            for _ in 0..1 + next(5) {
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(parts[next(parts.len())]);
+            }
+            path.extend_from_slice(b"/f.pyc");
+            let fresh = build().check(&path, false);
+            assert_eq!(
+                shared.check(&path, false),
+                fresh,
+                "{}",
+                String::from_utf8_lossy(&path)
+            );
+            ignored += usize::from(fresh.is_ignored());
+        }
+        assert!((200..1800).contains(&ignored), "{ignored} of 2000 ignored");
     }
 }
