@@ -522,6 +522,11 @@ fn without_a_matching_python_recompile_says_it_could_not_verify_and_why() {
             format!("pyc-recompile-unavailable {}", pyc(&py, "script2")),
         ]
     );
+    assert_eq!(
+        report["recompiled"],
+        serde_json::json!({ "files": 0, "by": [], "unavailable": 2 }),
+        "{report}"
+    );
     let message = finding(&report, "pyc-recompile-unavailable")["message"]
         .as_str()
         .unwrap();
@@ -549,6 +554,14 @@ fn without_a_matching_python_recompile_says_it_could_not_verify_and_why() {
     let run = run_with_path(&repo, other.path(), &["check", "--all"]).expect(0);
     assert!(
         run.stdout.contains("python3 is Python 3.0.1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "could not recompile the 2 kept pycs to compare their code (no Python of their \
+             version would compile them)"
+        ),
         "{}",
         run.stdout
     );
@@ -859,6 +872,23 @@ fn recompiling_starts_one_python_per_version_not_a_probe_and_a_compare() {
     assert_eq!(started.len(), 1, "one process for three pycs: {started:?}");
     // It runs isolated, as the pyc's version allows.
     assert_eq!(started[0], "-I -E -s -S -B -c", "{started:?}");
+    // It says how many it compiled, and with which Python.
+    let recompiled = &report["recompiled"];
+    assert_eq!(recompiled["files"], 3, "{report}");
+    assert_eq!(recompiled["unavailable"], 0, "{report}");
+    let by = recompiled["by"][0]["interpreter"].as_str().unwrap();
+    assert!(
+        by.starts_with(&format!("python{}, Python {}.", py.version, py.version)),
+        "{report}"
+    );
+    let run = run_with_path(&repo, Path::new(&path), &["check", "--all"]).expect(0);
+    assert!(
+        run.stdout.contains(&format!(
+            "recompiled 3 kept pycs to compare their code: 3 with {by}\n"
+        )),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -898,6 +928,16 @@ fn a_python3_x_of_another_version_gets_no_job_and_python3_compiles_them() {
     .json();
     assert_eq!(report["findings"], serde_json::json!([]), "{report}");
     assert_eq!(log_lines(&wrong_log).len(), 1);
+    let by = report["recompiled"]["by"].clone();
+    assert_eq!(by.as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(by[0]["files"], 3, "{report}");
+    assert!(
+        by[0]["interpreter"]
+            .as_str()
+            .unwrap()
+            .starts_with("python3, Python 3."),
+        "{report}"
+    );
     assert_eq!(
         std::fs::read(&wrong_stdin).unwrap(),
         b"",

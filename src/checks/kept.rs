@@ -29,7 +29,7 @@ use crate::model::error::Error;
 use crate::model::finding::{
     Code, CodeMismatch, CompileCommand, Facts, Finding, PycFacts, PycFix, RecompileUnavailable,
 };
-use crate::model::outcome::Scope;
+use crate::model::outcome::{Recompiled, Scope};
 use crate::policy::matcher::{CacheVerdict, Matcher};
 use crate::policy::{AllowEntry, Policy};
 use crate::pyc::recompile::{self, Interpreters};
@@ -39,16 +39,17 @@ use crate::util::path::{as_path, split_last};
 const MODE_SYMLINK: u32 = 0o120000;
 use crate::git::index::MODE_GITLINK;
 
-/// Findings about the pycs the policy keeps, for the staged index `index` of `repo`.
+/// Findings about the pycs the policy keeps, for the staged index `index` of `repo`, and how
+/// many were recompiled, if any.
 pub(crate) fn kept_folders(
     repo: &Repo,
     index: &IndexFile,
     policy: &Policy,
     matcher: &Matcher,
     scope: Scope,
-) -> Result<Vec<Finding>, Error> {
+) -> Result<(Vec<Finding>, Option<Recompiled>), Error> {
     if !policy.allow.iter().any(|a| a.pyc.any()) {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let staged = Staged {
         repo,
@@ -69,7 +70,7 @@ pub(crate) fn kept_folders(
         }
     }
     if kept.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     // `HEAD`'s folders, each read once (a kept folder's tree, looked up from the root for each
     // file, would be inflated again for every one of them).
@@ -141,8 +142,8 @@ pub(crate) fn kept_folders(
         });
     }
 
-    recompile_kept(&mut judged, repo.workdir()?);
-    Ok(findings(&judged))
+    let recompiled = recompile_kept(&mut judged, repo.workdir()?);
+    Ok((findings(&judged), recompiled))
 }
 
 /// A kept pyc in scope, with what was found.
@@ -158,8 +159,9 @@ struct Judged<'p> {
 }
 
 /// Recompiles the kept pycs whose allow entry asks for it and whose header matches their source
-/// (a stale or broken one cannot have the source's code, and already has its finding).
-fn recompile_kept(judged: &mut [Judged<'_>], workdir: &std::path::Path) {
+/// (a stale or broken one cannot have the source's code, and already has its finding); `None`
+/// when none is.
+fn recompile_kept(judged: &mut [Judged<'_>], workdir: &std::path::Path) -> Option<Recompiled> {
     let wanted: Vec<usize> = (0..judged.len())
         .filter(|&i| {
             let j = &judged[i];
@@ -181,7 +183,7 @@ fn recompile_kept(judged: &mut [Judged<'_>], workdir: &std::path::Path) {
         })
         .collect();
     if wanted.is_empty() {
-        return;
+        return None;
     }
     let outcomes = {
         let jobs: Vec<recompile::Job<'_>> = wanted
@@ -198,9 +200,17 @@ fn recompile_kept(judged: &mut [Judged<'_>], workdir: &std::path::Path) {
             .collect();
         recompile::compare(&mut Interpreters::from_env(&[workdir]), &jobs)
     };
+    let mut recompiled = Recompiled::default();
     for (i, outcome) in wanted.into_iter().zip(outcomes) {
+        let compiled = !matches!(outcome.verdict, recompile::RecompileResult::Unavailable(_));
+        recompiled.count(
+            compiled
+                .then(|| outcome.interpreter.as_ref().map(|i| i.to_string()))
+                .flatten(),
+        );
         judged[i].recompiled = Some(outcome);
     }
+    Some(recompiled)
 }
 
 /// The code a problem found in a kept pyc's header is reported under: its own name.

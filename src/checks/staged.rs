@@ -133,14 +133,18 @@ pub fn check_staged(
         head.as_ref(),
         &judge.kept_touched,
     ));
-    more.extend(crate::checks::kept::kept_folders(
-        repo, index, policy, matcher, scope,
-    )?);
+    let (kept, recompiled) =
+        crate::checks::kept::kept_folders(repo, index, policy, matcher, scope)?;
+    more.extend(kept);
     let findings = merge_sorted_by(findings, more, |a, b| {
         a.path.cmp(&b.path).then(a.code.cmp(&b.code))
     });
     let untrack = untrack_paths(index, matcher, &findings);
-    Ok(Outcome { findings, untrack })
+    Ok(Outcome {
+        findings,
+        untrack,
+        recompiled,
+    })
 }
 
 /// The findings about the allow entries themselves: a kept folder the commit touches (or, with

@@ -74,7 +74,14 @@ pub fn check_tree(
         commit: commit.map(|c| c.to_string()),
         tree: tree.id().to_string(),
     };
-    Ok((Outcome { findings, untrack }, subject))
+    Ok((
+        Outcome {
+            findings,
+            untrack,
+            recompiled: None,
+        },
+        subject,
+    ))
 }
 
 /// The policy (and its matcher) that judges one commit, given the id of its first parent.
@@ -195,7 +202,14 @@ pub fn check_range(
         commits,
         chosen_by: None,
     };
-    Ok((Outcome { findings, untrack }, subject))
+    Ok((
+        Outcome {
+            findings,
+            untrack,
+            recompiled: None,
+        },
+        subject,
+    ))
 }
 
 fn sort_by_path(findings: &mut [Finding]) {

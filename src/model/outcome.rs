@@ -20,6 +20,37 @@ pub struct Outcome {
     /// Paths to pass to `git rm -r --cached --` to untrack every forbidden path found: a whole
     /// cache folder where everything tracked in it is forbidden, else the files one by one.
     pub(crate) untrack: Vec<Vec<u8>>,
+    /// The kept pycs recompiled to compare their code (`recompile = true`), when any were.
+    pub(crate) recompiled: Option<Recompiled>,
+}
+
+/// How many kept pycs were recompiled, and by which Python.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Recompiled {
+    /// Each interpreter that compiled some (as it describes itself), with how many, in the order
+    /// first used.
+    pub(crate) by: Vec<(String, usize)>,
+    /// How many could not be compiled (no matching Python, or it failed).
+    pub(crate) unavailable: usize,
+}
+
+impl Recompiled {
+    /// How many were compiled.
+    pub(crate) fn compiled(&self) -> usize {
+        self.by.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Counts one comparison: compiled by `interpreter`, or not compiled.
+    pub(crate) fn count(&mut self, interpreter: Option<String>) {
+        let Some(shown) = interpreter else {
+            self.unavailable += 1;
+            return;
+        };
+        match self.by.iter_mut().find(|(i, _)| *i == shown) {
+            Some((_, n)) => *n += 1,
+            None => self.by.push((shown, 1)),
+        }
+    }
 }
 
 impl Outcome {

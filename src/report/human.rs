@@ -12,6 +12,7 @@ use super::{
     folder_heading, plural, short_id,
 };
 use crate::model::finding::{Code, Finding, Severity};
+use crate::model::outcome::Recompiled;
 
 /// The human renderer.
 pub(super) struct Human {
@@ -110,6 +111,9 @@ impl Render for Human {
                 plural(others.len() - shown, "finding", "findings")
             );
         }
+        if let Some(r) = &outcome.recompiled {
+            let _ = writeln!(out, "{}", recompiled_line(r));
+        }
         let fixes = fix_text(report, self.verbose || caches.len() <= LIST_AT_MOST);
         if !fixes.is_empty() {
             out.push('\n');
@@ -124,6 +128,41 @@ impl Render for Human {
         }
         out
     }
+}
+
+/// How many kept pycs were recompiled to compare their code, and by which Python.
+fn recompiled_line(r: &Recompiled) -> String {
+    let n = r.compiled();
+    if n == 0 {
+        return format!(
+            "could not recompile the {} kept {} to compare {} code (no Python of {} version \
+             would compile {})",
+            r.unavailable,
+            plural(r.unavailable, "pyc", "pycs"),
+            plural(r.unavailable, "its", "their"),
+            plural(r.unavailable, "its", "their"),
+            plural(r.unavailable, "it", "them")
+        );
+    }
+    let mut line = format!(
+        "recompiled {n} kept {} to compare {} code",
+        plural(n, "pyc", "pycs"),
+        plural(n, "its", "their")
+    );
+    for (k, (interpreter, files)) in r.by.iter().enumerate() {
+        let sep = if k == 0 { ": " } else { "; " };
+        let _ = write!(line, "{sep}{files} with {interpreter}");
+    }
+    if r.unavailable > 0 {
+        let _ = write!(
+            line,
+            "; {} could not be (no Python of {} version would compile {})",
+            r.unavailable,
+            plural(r.unavailable, "its", "their"),
+            plural(r.unavailable, "it", "them")
+        );
+    }
+    line
 }
 
 impl Human {

@@ -38,6 +38,18 @@ impl Render for Json {
             "summary": { "errors": report.num_errors(), "warnings": report.num_warnings() },
             "fix": { "untrack": untrack_command(report.outcome) },
         });
+        if let Some(r) = &report.outcome.recompiled {
+            let by: Vec<Value> = r
+                .by
+                .iter()
+                .map(|(interpreter, files)| json!({ "interpreter": interpreter, "files": files }))
+                .collect();
+            doc["recompiled"] = json!({
+                "files": r.compiled(),
+                "by": by,
+                "unavailable": r.unavailable,
+            });
+        }
         match report.subject {
             Subject::Staged | Subject::All => {}
             Subject::Tree { rev, commit, tree } => {
