@@ -74,14 +74,7 @@ pub fn check_tree(
         commit: commit.map(|c| c.to_string()),
         tree: tree.id().to_string(),
     };
-    Ok((
-        Outcome {
-            findings,
-            untrack,
-            recompiled: None,
-        },
-        subject,
-    ))
+    Ok((Outcome::new(findings, untrack), subject))
 }
 
 /// The policy (and its matcher) that judges one commit, given the id of its first parent.
@@ -202,14 +195,7 @@ pub fn check_range(
         commits,
         chosen_by: None,
     };
-    Ok((
-        Outcome {
-            findings,
-            untrack,
-            recompiled: None,
-        },
-        subject,
-    ))
+    Ok((Outcome::new(findings, untrack), subject))
 }
 
 fn sort_by_path(findings: &mut [Finding]) {

@@ -54,6 +54,15 @@ impl Recompiled {
 }
 
 impl Outcome {
+    /// The outcome of a check that recompiled nothing.
+    pub(crate) fn new(findings: Vec<Finding>, untrack: Vec<Vec<u8>>) -> Outcome {
+        Outcome {
+            findings,
+            untrack,
+            recompiled: None,
+        }
+    }
+
     /// Counts findings with a code in `deny` as errors and those in `warn` as warnings
     /// (`check --deny CODE`, `--warn CODE`); `warn` wins where both name a code.
     pub fn set_levels(&mut self, deny: &[Code], warn: &[Code]) {
