@@ -19,6 +19,10 @@
   stats.py merge OUT JSON...
       Concatenates the results of several timing JSON files into one.
 
+  stats.py join OUT OURS_JSON... -- GIT_JSON...
+      One timing JSON of the pair from several rounds: ours' runs of every
+      round as one result, then git's, medians over all of them.
+
   stats.py single OUT CMD SECONDS EXIT
       A timing JSON of one run measured elsewhere (bench/run's untimed run,
       used when a command is too slow to run again within its time budget).
@@ -163,6 +167,24 @@ def cmd_merge(argv):
         json.dump({"results": results}, f)
 
 
+def cmd_join(argv):
+    out, *rest = argv
+    cut = rest.index("--")
+
+    def joined(paths):
+        parts = []
+        for p in paths:
+            with open(p) as f:
+                parts.append(json.load(f)["results"][0])
+        times = [t for r in parts for t in r["times"]]
+        codes = [c for r in parts for c in (r.get("exit_codes") or [])]
+        return {"command": parts[0]["command"], "times": times, "exit_codes": codes,
+                "median": statistics.median(times), "mean": statistics.fmean(times)}
+
+    with open(out, "w") as f:
+        json.dump({"results": [joined(rest[:cut]), joined(rest[cut + 1:])]}, f)
+
+
 def cmd_single(argv):
     out, command, secs, code = argv
     t = float(secs)
@@ -295,6 +317,9 @@ def main():
         return 0
     if sub == "rss":
         cmd_rss(rest)
+        return 0
+    if sub == "join":
+        cmd_join(rest)
         return 0
     if sub == "merge":
         cmd_merge(rest)
