@@ -612,16 +612,17 @@ impl Pack {
 }
 
 /// Whether every big-endian 32-bit entry of `table`, read as signed (a 64-bit table entry is
-/// negative), lies in `lo..hi`. Signed compares and no branch, so that it vectorises (SSE2 has
-/// signed 32-bit compares only).
+/// negative), lies in `lo..hi`: the least and the greatest entry, as a signed min and max
+/// without a branch, so that it vectorises (eight entries a step with AVX2).
 #[inline(always)]
 fn all_within(table: &[u8], lo: i32, hi: i32) -> bool {
-    let mut bad = 0u32;
+    let (mut least, mut greatest) = (i32::MAX, i32::MIN);
     for chunk in table.chunks_exact(4) {
         let v = i32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-        bad |= u32::from(v < lo) | u32::from(v >= hi);
+        least = least.min(v);
+        greatest = greatest.max(v);
     }
-    bad == 0
+    table.len() < 4 || (least >= lo && greatest < hi)
 }
 
 /// [`all_within`] compiled for AVX2: eight entries per step, byte-swapped by one shuffle.
