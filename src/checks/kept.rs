@@ -202,12 +202,10 @@ fn recompile_kept(judged: &mut [Judged<'_>], workdir: &std::path::Path) -> Optio
     };
     let mut recompiled = Recompiled::default();
     for (i, outcome) in wanted.into_iter().zip(outcomes) {
-        let compiled = !matches!(outcome.verdict, recompile::RecompileResult::Unavailable(_));
-        recompiled.count(
-            compiled
-                .then(|| outcome.interpreter.as_ref().map(|i| i.to_string()))
-                .flatten(),
-        );
+        recompiled.count(match outcome.verdict {
+            recompile::RecompileResult::Unavailable(_) => None,
+            _ => outcome.interpreter.as_ref().map(|i| i.to_string()),
+        });
         judged[i].recompiled = Some(outcome);
     }
     Some(recompiled)

@@ -132,16 +132,17 @@ impl Render for Human {
 
 /// How many kept pycs were recompiled to compare their code, and by which Python.
 fn recompiled_line(r: &Recompiled) -> String {
-    let n = r.compiled();
+    let (n, missing) = (r.compiled(), r.unavailable);
+    let why_not = format!(
+        "no Python of {} version would compile {}",
+        plural(missing, "its", "their"),
+        plural(missing, "it", "them")
+    );
     if n == 0 {
         return format!(
-            "could not recompile the {} kept {} to compare {} code (no Python of {} version \
-             would compile {})",
-            r.unavailable,
-            plural(r.unavailable, "pyc", "pycs"),
-            plural(r.unavailable, "its", "their"),
-            plural(r.unavailable, "its", "their"),
-            plural(r.unavailable, "it", "them")
+            "could not recompile the {missing} kept {} to compare {} code ({why_not})",
+            plural(missing, "pyc", "pycs"),
+            plural(missing, "its", "their"),
         );
     }
     let mut line = format!(
@@ -153,14 +154,8 @@ fn recompiled_line(r: &Recompiled) -> String {
         let sep = if k == 0 { ": " } else { "; " };
         let _ = write!(line, "{sep}{files} with {interpreter}");
     }
-    if r.unavailable > 0 {
-        let _ = write!(
-            line,
-            "; {} could not be (no Python of {} version would compile {})",
-            r.unavailable,
-            plural(r.unavailable, "its", "their"),
-            plural(r.unavailable, "it", "them")
-        );
+    if missing > 0 {
+        let _ = write!(line, "; {missing} could not be ({why_not})");
     }
     line
 }

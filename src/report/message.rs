@@ -4,7 +4,7 @@
 
 use crate::model::finding::Code;
 use crate::model::finding::{
-    CompileCommand, Facts, Finding, FoundIn, IgnoreLine, PolicyChange, PycFix,
+    CompileCommand, Facts, Finding, FoundIn, IgnoreGap, IgnoreLine, PolicyChanged, PycFix,
 };
 use crate::policy::README_NAME;
 use crate::pyc::PyVersion;
@@ -35,7 +35,7 @@ pub(crate) fn message(f: &Finding) -> String {
              `git add` it",
             candidates.join(" or ")
         ),
-        Facts::IgnoreGap(g) => ignore_gap(f, &g.decided_by, &g.more_like_it, &g.example),
+        Facts::IgnoreGap(g) => ignore_gap(f, g),
         Facts::AllowUnmatched { tracked_spelling } => match tracked_spelling {
             Some(tracked) => {
                 let tracked = display_path(tracked);
@@ -67,9 +67,7 @@ pub(crate) fn message(f: &Finding) -> String {
             compile_command(&m.fix),
             detail = m.detail,
         ),
-        Facts::PolicyChanged(p) => {
-            policy_changed(&p.change, &p.judged_by, &p.new, &p.allowed_only_by_new)
-        }
+        Facts::PolicyChanged(p) => policy_changed(p),
         Facts::PolicyUntracked => format!(
             "`{shown}` judged this commit but is not tracked, so the commit does not carry it and \
              CI will not see it: `git add {}`",
@@ -87,12 +85,12 @@ pub(crate) fn message(f: &Finding) -> String {
 }
 
 /// The sentence of a `gitignore-missing-rule` or `allowlist-ignored` finding.
-fn ignore_gap(
-    f: &Finding,
-    decided_by: &Option<IgnoreLine>,
-    more_like_it: &usize,
-    example: &Option<Vec<u8>>,
-) -> String {
+fn ignore_gap(f: &Finding, gap: &IgnoreGap) -> String {
+    let IgnoreGap {
+        decided_by,
+        more_like_it,
+        example,
+    } = gap;
     let rule = &f.rule;
     let shown = display_path(&f.path);
     let more = match more_like_it {
@@ -149,12 +147,13 @@ fn ignore_gap(
 }
 
 /// The sentence of a `policy-changed` finding.
-fn policy_changed(
-    change: &PolicyChange,
-    judged_by: &str,
-    new: &str,
-    allowed_only_by_new: &[Vec<u8>],
-) -> String {
+fn policy_changed(changed: &PolicyChanged) -> String {
+    let PolicyChanged {
+        change,
+        judged_by,
+        new,
+        allowed_only_by_new,
+    } = changed;
     let list = |items: &[String]| {
         items
             .iter()
