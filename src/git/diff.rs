@@ -60,25 +60,38 @@ pub(crate) struct Objects<'r> {
 type OpenedPacks = (std::path::PathBuf, Vec<std::ffi::OsString>, Rc<Packs>);
 
 thread_local! {
-    /// The packs opened so far, by object store and the pack indexes it held: a command opens
-    /// [`Objects`] in several places (repository checks, revisions, the range, the policy),
-    /// and each would otherwise map the packs again and rebuild the same objects.
+    /// The packs opened so far, by object store: a command opens [`Objects`] in several places
+    /// (repository checks, revisions, the range, the policy), and each would otherwise list the
+    /// `pack/` folder again, map the packs again and rebuild the same objects.
     static OPENED: std::cell::RefCell<Vec<OpenedPacks>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The packs of the object store `dir`, shared with every [`Objects`] of the same store while
-/// its `pack/` folder lists the same indexes. Objects are named by their content, so packs
-/// opened earlier can only give right answers; one they lack is read the ordinary way.
+/// The packs of the object store `dir`, shared with every [`Objects`] of the same store. Its
+/// `pack/` folder is listed once; objects are named by their content, so packs opened earlier
+/// can only give right answers, and an object found nowhere makes [`refreshed_packs`] look
+/// again (as git's `reprepare_packed_git` does on a miss).
 fn shared_packs(dir: &std::path::Path) -> Rc<Packs> {
+    let known = OPENED.with_borrow(|opened| {
+        opened
+            .iter()
+            .find(|(d, _, _)| d == dir)
+            .map(|(_, _, packs)| packs.clone())
+    });
+    known.unwrap_or_else(|| refreshed_packs(dir).1)
+}
+
+/// Lists the `pack/` folder of `dir` again and opens its packs if the list changed (else
+/// keeps those opened). Says whether it changed.
+fn refreshed_packs(dir: &std::path::Path) -> (bool, Rc<Packs>) {
     let indexes = Packs::index_names(dir);
     OPENED.with_borrow_mut(|opened| {
         if let Some((_, _, packs)) = opened.iter().find(|(d, i, _)| d == dir && *i == indexes) {
-            return packs.clone();
+            return (false, packs.clone());
         }
         let packs = Rc::new(Packs::open_indexes(dir, &indexes));
         opened.retain(|(d, _, _)| d != dir);
         opened.push((dir.to_path_buf(), indexes, packs.clone()));
-        packs
+        (true, packs)
     })
 }
 
@@ -123,6 +136,13 @@ impl<'r> Objects<'r> {
             return Ok(found);
         }
         if let Some(found) = crate::git::pack::read_loose(&self.dir, id).map_err(unreadable)? {
+            return Ok(found);
+        }
+        // Found nowhere: a pack may have come since the folder was listed (a repack moves
+        // loose objects into a new one).
+        if let (true, packs) = refreshed_packs(&self.dir)
+            && let Some(found) = packs.read(id).map_err(unreadable)?
+        {
             return Ok(found);
         }
         // Alternates: libgit2 (libgit2-sys 0.18.8+1.9.7) reads them, with its own defects
@@ -657,6 +677,43 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         (dir, repo)
+    }
+
+    #[test]
+    fn a_pack_made_after_the_listing_is_found_without_libgit2() {
+        let (dir, repo) = repo();
+        // Moves the loose object `id` into a pack of its own, as a repack would.
+        let pack = |id: Oid| {
+            let mut child = std::process::Command::new("git")
+                .arg("--git-dir")
+                .arg(dir.path())
+                .args(["pack-objects", "-q"])
+                .arg(dir.path().join("objects/pack/pack"))
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            writeln!(child.stdin.take().unwrap(), "{id}").unwrap();
+            assert!(child.wait().unwrap().success());
+            let hex = id.to_string();
+            std::fs::remove_file(dir.path().join("objects").join(&hex[..2]).join(&hex[2..]))
+                .unwrap();
+        };
+        let a = repo.blob(b"first").unwrap();
+        pack(a);
+        // The folder is listed here, once for every `Objects` of this store.
+        let read = |objects: &Objects, id| objects.read(id, ObjectType::Blob).unwrap().to_vec();
+        assert_eq!(read(&Objects::new(&repo).unwrap(), a), b"first");
+        let b = repo.blob(b"second").unwrap();
+        pack(b);
+        let objects = Objects::new(&repo).unwrap();
+        assert_eq!(read(&objects, b), b"second");
+        assert_eq!(read(&objects, a), b"first");
+        assert!(
+            objects.odb.get().is_none(),
+            "read through libgit2, not the new pack"
+        );
     }
 
     #[test]
