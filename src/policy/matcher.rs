@@ -27,7 +27,9 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::Anchored;
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA as Dfa;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
@@ -75,9 +77,15 @@ pub struct Matcher {
     ignore_case: bool,
     /// The prefilter over `literals`, once a path needed it (`None` inside: every path is a
     /// candidate).
-    prefilter: OnceCell<Option<AhoCorasick>>,
+    prefilter: OnceCell<Option<Dfa>>,
     /// The compiled globs, once a candidate needed them.
     globs: OnceCell<Globs>,
+    /// The length of the longest literal in `literals`.
+    longest_literal: usize,
+    /// The folder (with its `/`) of the path [`Matcher::literal_end`] was last asked about, and
+    /// where the first literal inside it ends, if one does: paths come sorted, so the next one
+    /// is nearly always in the same folder, and only its name needs scanning.
+    last_folder: std::cell::RefCell<(Vec<u8>, Option<usize>)>,
 }
 
 /// The forbid patterns compiled.
@@ -119,6 +127,31 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
         builder.build().map_err(|e| why(&glob_error(&e)))?;
     }
     Ok(())
+}
+
+/// Where the first literal of `dfa` in `hay` ends (standard semantics: the match that ends
+/// first), the way `AhoCorasick::find` reports it, without its per-search set-up.
+fn first_end(dfa: &Dfa, hay: &[u8]) -> Option<usize> {
+    // A DFA built with the default start kind has an unanchored start state; without one,
+    // every path would be a candidate (correct, only slower), never none.
+    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+        return Some(0);
+    };
+    if dfa.is_match(sid) {
+        return Some(0);
+    }
+    for (at, &b) in hay.iter().enumerate() {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        if dfa.is_special(sid) {
+            if dfa.is_match(sid) {
+                return Some(at + 1);
+            }
+            if dfa.is_dead(sid) {
+                return None;
+            }
+        }
+    }
+    None
 }
 
 fn glob_error(e: &ignore::Error) -> String {
@@ -165,6 +198,7 @@ impl Matcher {
                     })
                     .collect::<Vec<_>>()
             });
+        let longest_literal = literals.iter().flatten().map(Vec::len).max().unwrap_or(0);
         let mut allow_index: std::collections::HashMap<Vec<u8>, Vec<usize>> = Default::default();
         for (i, entry) in policy.allow.iter().enumerate() {
             let p = entry.path.as_bytes();
@@ -183,16 +217,23 @@ impl Matcher {
             ignore_case,
             prefilter: OnceCell::new(),
             globs: OnceCell::new(),
+            longest_literal,
+            last_folder: Default::default(),
         })
     }
 
-    fn prefilter(&self) -> Option<&AhoCorasick> {
+    fn prefilter(&self) -> Option<&Dfa> {
         self.prefilter
             .get_or_init(|| {
                 // An automaton that cannot be built (past the crate's limits) is no prefilter:
                 // every path is then a candidate.
-                AhoCorasick::builder()
+                // A bare DFA, stepped by [`first_end`]: the haystacks are short (a folder once,
+                // then file names), where the searcher's own set-up and prefilter cost more
+                // than the scan (the prefilter's byte, `y` of `.py`, is in nearly every name).
+                Dfa::builder()
                     .ascii_case_insensitive(self.ignore_case)
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .prefilter(false)
                     .build(self.literals.as_ref()?)
                     .ok()
             })
@@ -274,11 +315,29 @@ impl Matcher {
     /// not a negation matches it, and it cannot be excluded: [`Matcher::forbidden_by`] starts
     /// there.
     pub(crate) fn literal_end(&self, path: &[u8]) -> Option<usize> {
-        match self.prefilter() {
-            // Standard match semantics report the match that ends first.
-            Some(ac) => ac.find(path).map(|m| m.end()),
-            None => Some(0),
+        // Standard match semantics report the match that ends first.
+        let Some(ac) = self.prefilter() else {
+            return Some(0);
+        };
+        let Some(slash) = memchr::memrchr(b'/', path) else {
+            return first_end(ac, path);
+        };
+        let folder = &path[..=slash];
+        let mut last = self.last_folder.borrow_mut();
+        if last.0 != folder {
+            let end = first_end(ac, folder);
+            last.0.clear();
+            last.0.extend_from_slice(folder);
+            last.1 = end;
         }
+        if let Some(end) = last.1 {
+            // A literal that ends inside the folder ends before any that reaches the name.
+            return Some(end);
+        }
+        // None ends inside the folder: one that ends later starts at most `longest - 1` bytes
+        // before the name.
+        let start = (slash + 2).saturating_sub(self.longest_literal.max(1));
+        first_end(ac, &path[start..]).map(|end| start + end)
     }
 
     /// The allow entry that keeps `path`, if any: the first in the policy whose path is `path`
@@ -479,6 +538,68 @@ mod tests {
         ignorecase_negated_class_member_not_folded: ["[!A]x"], [], true, "ax" => "forbid [!A]x";
         ignorecase_range_folds: ["[A-C]x"], [], true, "bx" => "forbid [A-C]x";
         ignorecase_posix_upper_folds: ["[[:upper:]]x"], [], true, "ax" => "forbid [[:upper:]]x";
+    }
+
+    #[test]
+    fn literal_end_with_the_folder_remembered_is_a_whole_scan() {
+        // Literals inside folder names, across the `/` and in file names; paths asked in
+        // sorted order (as the index gives them) and then shuffled.
+        let policies: [&[&str]; 3] = [
+            DEFAULT_FORBID,
+            &["x/__pycache__/", "*.pyc", "b/c.py[co]"],
+            &["ab/cd/efgh", "*.PYC", "__pycache__/"],
+        ];
+        let parts = [
+            "x",
+            "ab",
+            "cd",
+            "__pycache__",
+            "b",
+            "c.pyc",
+            "efgh",
+            "m.py",
+            "_",
+            "PYC",
+        ];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut paths: Vec<Vec<u8>> = (0..3000)
+            .map(|_| {
+                let depth = 1 + next(5);
+                (0..depth)
+                    .map(|_| parts[next(parts.len())])
+                    .collect::<Vec<_>>()
+                    .join(if next(7) == 0 { "" } else { "/" })
+                    .into_bytes()
+            })
+            .collect();
+        paths.sort();
+        let mut shuffled = paths.clone();
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, next(i + 1));
+        }
+        for forbid in policies {
+            for icase in [false, true] {
+                let m = matcher(forbid, &[], icase);
+                let whole = aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(icase)
+                    .build(m.literals.as_ref().unwrap())
+                    .unwrap();
+                for p in paths.iter().chain(&shuffled) {
+                    assert_eq!(
+                        m.literal_end(p),
+                        whole.find(p).map(|f| f.end()),
+                        "{forbid:?} {icase} {}",
+                        String::from_utf8_lossy(p)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
