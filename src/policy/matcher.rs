@@ -80,8 +80,9 @@ pub struct Matcher {
     prefilter: OnceCell<Option<Dfa>>,
     /// The compiled globs, once a candidate needed them.
     globs: OnceCell<Globs>,
-    /// The length of the longest literal in `literals`.
-    longest_literal: usize,
+    /// How far before a file name a literal that ends in it can start (a literal without a
+    /// `/` cannot span the name's `/`, so 0 when none has one).
+    look_back: usize,
     /// The folder (with its `/`) of the path [`Matcher::literal_end`] was last asked about, and
     /// where the first literal inside it ends, if one does: paths come sorted, so the next one
     /// is nearly always in the same folder, and only its name needs scanning.
@@ -198,7 +199,15 @@ impl Matcher {
                     })
                     .collect::<Vec<_>>()
             });
-        let longest_literal = literals.iter().flatten().map(Vec::len).max().unwrap_or(0);
+        // Only a literal holding a `/` before its last byte can start in a folder and end in
+        // the name; it starts at most as far back as that `/` is from its start.
+        let look_back = literals
+            .iter()
+            .flatten()
+            .filter_map(|l| l.split_last()?.1.iter().rposition(|&b| b == b'/'))
+            .map(|at| at + 1)
+            .max()
+            .unwrap_or(0);
         let mut allow_index: std::collections::HashMap<Vec<u8>, Vec<usize>> = Default::default();
         for (i, entry) in policy.allow.iter().enumerate() {
             let p = entry.path.as_bytes();
@@ -217,7 +226,7 @@ impl Matcher {
             ignore_case,
             prefilter: OnceCell::new(),
             globs: OnceCell::new(),
-            longest_literal,
+            look_back,
             last_folder: Default::default(),
         })
     }
@@ -334,9 +343,9 @@ impl Matcher {
             // A literal that ends inside the folder ends before any that reaches the name.
             return Some(end);
         }
-        // None ends inside the folder: one that ends later starts at most `longest - 1` bytes
-        // before the name.
-        let start = (slash + 2).saturating_sub(self.longest_literal.max(1));
+        // None ends inside the folder: one that ends later starts in the name, or at most
+        // `look_back` bytes before it when it holds a `/`.
+        let start = (slash + 1).saturating_sub(self.look_back);
         first_end(ac, &path[start..]).map(|end| start + end)
     }
 
@@ -546,7 +555,7 @@ mod tests {
         // sorted order (as the index gives them) and then shuffled.
         let policies: [&[&str]; 3] = [
             DEFAULT_FORBID,
-            &["x/__pycache__/", "*.pyc", "b/c.py[co]"],
+            &["x/__pycache__/", "*.pyc", "b/c.py[co]", "d/e"],
             &["ab/cd/efgh", "*.PYC", "__pycache__/"],
         ];
         let parts = [
@@ -560,6 +569,8 @@ mod tests {
             "m.py",
             "_",
             "PYC",
+            "d",
+            "e",
         ];
         let mut seed = 7u64;
         let mut next = |n: usize| {
