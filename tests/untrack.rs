@@ -658,3 +658,47 @@ fn caches_git_rm_would_need_force_or_sparse_for() {
     assert_same(&repo, &theirs);
     assert_eq!(repo.git(&["ls-files"]), "README.md\npkg/mod.py\n");
 }
+
+/// The command `check` suggests names a cache folder whole only when nothing in it is kept: a
+/// file the policy allows inside a forbidden folder stays tracked after running it.
+#[test]
+fn the_suggested_command_spares_a_kept_file_in_a_forbidden_folder() {
+    let repo = TestRepo::new();
+    repo.write(
+        "pycache-policy.toml",
+        br#"[caches]
+forbid = ["__pycache__/", "*.py[co]", "*$py.class"]
+
+[[allow]]
+path = "pkg/__pycache__/keep.cpython-312.pyc"
+reason = "a fixture"
+"#,
+    );
+    repo.write("pkg/m.py", b"x = 1\n");
+    repo.write("pkg/__pycache__/m.cpython-312.pyc", PYC);
+    repo.write("pkg/__pycache__/keep.cpython-312.pyc", PYC);
+    repo.write("other/__pycache__/m.cpython-312.pyc", PYC);
+    repo.git(&["add", "-A"]);
+    repo.commit("caches");
+    let report = repo
+        .run(&["check", "--all", "--format", "json"])
+        .expect(1)
+        .json();
+    let command = report["fix"]["untrack"].as_str().unwrap().to_string();
+    assert_eq!(
+        command,
+        "git rm -r --cached -- other/__pycache__ pkg/__pycache__/m.cpython-312.pyc"
+    );
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    repo.git(&args);
+    let tracked = repo.git(&["ls-files"]);
+    assert!(
+        tracked.contains("pkg/__pycache__/keep.cpython-312.pyc"),
+        "{tracked}"
+    );
+    assert!(
+        !tracked.contains("pkg/__pycache__/m.cpython-312.pyc"),
+        "{tracked}"
+    );
+    assert!(!tracked.contains("other/__pycache__/"), "{tracked}");
+}

@@ -56,16 +56,37 @@ impl<'m> Probe<'m> {
 /// forbids or allows (`judged`: the check judged each index entry once and kept its verdict),
 /// the caches Python would write at the root and in each folder that has a tracked `.gitignore`
 /// of its own (where a rule could differ), and a cache in each folder kept on purpose.
+///
+/// `rule_folders` are the folders of the tracked `.gitignore` files
+/// ([`tracked_rule_folders`]).
 pub(crate) fn probes<'m>(
     workdir: &std::path::Path,
-    index: &IndexFile,
+    rule_folders: &[&[u8]],
     matcher: &'m Matcher,
     policy: &Policy,
     judged: Vec<Probe<'m>>,
 ) -> Vec<Probe<'m>> {
     let mut probes = Probes::new(matcher);
-    probes.around_index(workdir, index, policy);
+    probes.around_index(workdir, rule_folders, policy);
     probes.finish(judged)
+}
+
+/// The folders of the tracked `.gitignore` files, in index order: empty for the root's, else
+/// ending in `/`.
+pub(crate) fn tracked_rule_folders(index: &IndexFile) -> Vec<&[u8]> {
+    const NAME: &[u8] = b".gitignore";
+    index
+        .iter()
+        .filter_map(|entry| {
+            let path = entry.path;
+            // The last byte first: it rules out nearly every path without a call to memcmp.
+            if path.last() != Some(&b'e') {
+                return None;
+            }
+            let dir = path.strip_suffix(NAME)?;
+            (dir.is_empty() || dir.ends_with(b"/")).then_some(dir)
+        })
+        .collect()
 }
 
 /// The index entries the policy has a verdict on, as probes, in index order.
@@ -89,7 +110,7 @@ pub fn probes_thorough<'m>(
 ) -> Result<Vec<Probe<'m>>, Error> {
     let mut probes = Probes::new(matcher);
     let workdir = repo.workdir()?;
-    probes.around_index(workdir, index, policy);
+    probes.around_index(workdir, &tracked_rule_folders(index), policy);
     for entry in index.iter() {
         let Some(stem) = entry.path.strip_suffix(b".py") else {
             continue;
@@ -178,15 +199,11 @@ impl<'m> Probes<'m> {
     /// The caches Python would write at the root and beside each tracked `.gitignore`, what the
     /// `!` lines of those re-include (as git reads them: from the working tree), and a cache in
     /// each kept folder.
-    fn around_index(&mut self, workdir: &std::path::Path, index: &IndexFile, policy: &Policy) {
+    fn around_index(&mut self, workdir: &std::path::Path, rule_folders: &[&[u8]], policy: &Policy) {
         self.module_caches(b"", b"example");
-        for entry in index.iter() {
-            if let Some(dir) = entry.path.strip_suffix(b".gitignore")
-                && (dir.is_empty() || dir.ends_with(b"/"))
-            {
-                self.module_caches(dir, b"example");
-                self.negations_in(dir, &workdir.join(as_path(entry.path)));
-            }
+        for dir in rule_folders {
+            self.module_caches(dir, b"example");
+            self.negations_in(dir, &workdir.join(as_path(dir)).join(".gitignore"));
         }
         self.kept_folders(policy);
     }

@@ -101,20 +101,25 @@ pub fn check_staged(
     let findings = judge.findings;
     let mut more = Vec::new();
     // The ignore side: would git keep these paths out (or let the kept ones in)?
+    let rule_folders = std::cell::OnceCell::new();
+    let rule_folders = || rule_folders.get_or_init(|| ignore::tracked_rule_folders(index));
     let probes = match scope {
         Scope::Staged => judge.probes,
-        Scope::All => ignore::probes(repo.workdir()?, index, matcher, policy, judge.probes),
+        Scope::All => ignore::probes(
+            repo.workdir()?,
+            rule_folders(),
+            matcher,
+            policy,
+            judge.probes,
+        ),
     };
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
         excludes.only_in_folders(
-            index
+            rule_folders()
                 .iter()
-                .filter_map(|e| match e.path.strip_suffix(b".gitignore") {
-                    Some(b"") => None,
-                    Some(dir) => dir.strip_suffix(b"/").map(<[u8]>::to_vec),
-                    None => None,
-                })
+                .filter(|dir| !dir.is_empty())
+                .map(|dir| dir[..dir.len() - 1].to_vec())
                 .collect(),
         );
         let workdir = repo.workdir()?;
@@ -531,24 +536,30 @@ fn untrack_paths(index: &IndexFile, matcher: &Matcher, findings: &[Finding]) -> 
     // Per cache folder (its findings come one after another): whether a pattern excludes the
     // folder itself, and whether everything tracked in it is forbidden. Below an excluded folder
     // nothing is re-included, so only the allow entries can keep something in it.
-    let mut folder_ok: Option<(&[u8], bool)> = None;
+    let mut folder_ok: Option<(&Finding, bool)> = None;
+    // The folder last pushed whole, by the finding that pushed it.
+    let mut pushed: Option<&Finding> = None;
     for f in findings.iter().filter(|f| f.code == Code::TrackedCache) {
         let whole = match &folder_ok {
-            Some((folder, ok)) if *folder == &*f.folder => *ok,
+            Some((first, ok)) if first.same_folder(f) => *ok,
             _ => {
                 let is_cache_folder = matches!(
                     matcher.verdict(&f.path),
                     CacheVerdict::Forbidden { excluded, .. } if excluded < f.path.len()
                 );
+                // Without allow entries nothing in it can be kept: no need to list it.
                 let ok = is_cache_folder
-                    && index_under(index, &f.folder).all(|e| matcher.allowed_by(e.path).is_none());
-                folder_ok = Some((&f.folder, ok));
+                    && (!matcher.allows_any()
+                        || index_under(index, &f.folder)
+                            .all(|e| matcher.allowed_by(e.path).is_none()));
+                folder_ok = Some((f, ok));
                 ok
             }
         };
         if whole {
-            if out.last().map(Vec::as_slice) != Some(&*f.folder) {
+            if !pushed.is_some_and(|p| p.same_folder(f)) {
                 out.push(f.folder.to_vec());
+                pushed = Some(f);
             }
             continue;
         }

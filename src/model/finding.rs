@@ -401,6 +401,12 @@ impl Finding {
     pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Whether `self` and `other` are about the same folder. Findings of one folder that come
+    /// one after another share its `Arc`, so this is nearly always a pointer comparison.
+    pub(crate) fn same_folder(&self, other: &Finding) -> bool {
+        Arc::ptr_eq(&self.folder, &other.folder) || self.folder == other.folder
+    }
 }
 
 #[cfg(test)]

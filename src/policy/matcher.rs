@@ -313,6 +313,11 @@ impl Matcher {
         }
     }
 
+    /// Whether the policy has any allow entry (else [`Matcher::allowed_by`] is always `None`).
+    pub(crate) fn allows_any(&self) -> bool {
+        !self.allow.is_empty()
+    }
+
     /// Whether a path could be forbidden at all; `false` is certain, `true` is a maybe.
     pub fn is_candidate(&self, path: &[u8]) -> bool {
         self.literal_end(path).is_some()

@@ -165,19 +165,15 @@ impl Human {
         // Sorted by path, the findings of one folder mostly come one after another: one map
         // entry per run of them, not one lookup per file.
         let mut groups: BTreeMap<&[u8], Vec<&Finding>> = BTreeMap::new();
-        let mut run: Option<(&[u8], Vec<&Finding>)> = None;
+        let mut run: Vec<&Finding> = Vec::new();
         for f in caches {
-            match &mut run {
-                Some((folder, files)) if *folder == &*f.folder => files.push(f),
-                _ => {
-                    if let Some((folder, files)) = run.replace((&f.folder, vec![f])) {
-                        groups.entry(folder).or_default().extend(files);
-                    }
-                }
+            if run.first().is_some_and(|first| !first.same_folder(f)) {
+                groups.entry(&run[0].folder).or_default().append(&mut run);
             }
+            run.push(f);
         }
-        if let Some((folder, files)) = run {
-            groups.entry(folder).or_default().extend(files);
+        if let Some(first) = run.first() {
+            groups.entry(&first.folder).or_default().append(&mut run);
         }
         let _ = writeln!(
             out,
