@@ -74,19 +74,17 @@ pub(crate) fn probes<'m>(
 /// The folders of the tracked `.gitignore` files, in index order: empty for the root's, else
 /// ending in `/`.
 pub(crate) fn tracked_rule_folders(index: &IndexFile) -> Vec<&[u8]> {
-    const NAME: &[u8] = b".gitignore";
-    index
-        .iter()
-        .filter_map(|entry| {
-            let path = entry.path;
-            // The last byte first: it rules out nearly every path without a call to memcmp.
-            if path.last() != Some(&b'e') {
-                return None;
-            }
-            let dir = path.strip_suffix(NAME)?;
-            (dir.is_empty() || dir.ends_with(b"/")).then_some(dir)
-        })
-        .collect()
+    index.iter().filter_map(|e| rule_folder(e.path)).collect()
+}
+
+/// The folder of `path` if it names a `.gitignore` (see [`tracked_rule_folders`]).
+pub(crate) fn rule_folder(path: &[u8]) -> Option<&[u8]> {
+    // The last byte first: it rules out nearly every path without a call to memcmp.
+    if path.last() != Some(&b'e') {
+        return None;
+    }
+    let dir = path.strip_suffix(b".gitignore")?;
+    (dir.is_empty() || dir.ends_with(b"/")).then_some(dir)
 }
 
 /// The index entries the policy has a verdict on, as probes, in index order.

@@ -78,7 +78,10 @@ pub fn check_staged(
     };
     let mut sparse = Vec::new();
     let mut last_path: &[u8] = b"";
+    // The folders of the tracked `.gitignore` files, for the ignore side.
+    let mut rule_folders: Vec<&[u8]> = Vec::new();
     for entry in index.iter() {
+        rule_folders.extend(ignore::rule_folder(entry.path));
         if entry.is_sparse_dir() {
             sparse.push((entry.path.to_vec(), entry.oid.to_vec()));
             continue;
@@ -101,13 +104,11 @@ pub fn check_staged(
     let findings = judge.findings;
     let mut more = Vec::new();
     // The ignore side: would git keep these paths out (or let the kept ones in)?
-    let rule_folders = std::cell::OnceCell::new();
-    let rule_folders = || rule_folders.get_or_init(|| ignore::tracked_rule_folders(index));
     let probes = match scope {
         Scope::Staged => judge.probes,
         Scope::All => ignore::probes(
             repo.workdir()?,
-            rule_folders(),
+            &rule_folders,
             matcher,
             policy,
             judge.probes,
@@ -116,7 +117,7 @@ pub fn check_staged(
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
         excludes.only_in_folders(
-            rule_folders()
+            rule_folders
                 .iter()
                 .filter(|dir| !dir.is_empty())
                 .map(|dir| dir[..dir.len() - 1].to_vec())
