@@ -141,18 +141,24 @@ def cmd_rss(argv):
         _, status, usage = os.wait4(p.pid, 0)
         return usage.ru_maxrss, os.waitstatus_to_exitcode(status)  # KiB on Linux
 
-    results = []
-    for c in a.commands:
-        argv_c = shlex.split(c)
-        run(argv_c)  # warm the page cache
-        kb, codes = [], []
-        for _ in range(a.runs):
+    # In turns (ours, git, ours, git, ...), after one run of each to warm the page cache: how
+    # much of a mapped file a fault brings in depends on what the page cache holds, which
+    # other load changes while the runs go on.
+    argvs = [shlex.split(c) for c in a.commands]
+    for argv_c in argvs:
+        run(argv_c)
+    kbs = [[] for _ in argvs]
+    codes = [[] for _ in argvs]
+    for _ in range(a.runs):
+        for i, argv_c in enumerate(argvs):
             k, rc = run(argv_c)
-            kb.append(k)
-            codes.append(rc)
+            kbs[i].append(k)
+            codes[i].append(rc)
+    results = []
+    for c, kb, rcs in zip(a.commands, kbs, codes):
         print(f"  {c}\n    max RSS median {statistics.median(kb) / 1024:.1f} MiB "
-              f"over {a.runs} runs", file=sys.stderr)
-        results.append({"command": c, "maxrss_kb": kb, "exit_codes": codes})
+              f"over {a.runs} runs, in turns", file=sys.stderr)
+        results.append({"command": c, "maxrss_kb": kb, "exit_codes": rcs})
     with open(a.json, "w") as f:
         json.dump({"results": results}, f)
 
