@@ -273,7 +273,12 @@ impl Packs {
         let mut seen = crate::util::hash::FastSet::default();
         let (mut pack, mut at) = (pack, offset);
         let (kind, mut data) = loop {
-            if let Some(hit) = self.cache.borrow().get((pack, at)) {
+            // A base may also be an object asked for a moment ago: a tree of one side of a
+            // diff is often the base of its counterpart's delta.
+            let hit = self.cache.borrow().get((pack, at));
+            if let Some(hit) =
+                hit.or_else(|| self.recent.borrow().objects.get(&(pack, at)).cloned())
+            {
                 break hit;
             }
             if chain.len() > MAX_DELTA_CHAIN {
@@ -650,7 +655,15 @@ fn ofs_delta_base(bytes: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// Inflates the zlib stream at the start of `bytes`, which must give exactly `size` bytes.
+#[cfg(test)]
+thread_local! {
+    /// How many zlib streams this thread inflated, for the tests.
+    static INFLATED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn inflate(z: &mut Decompress, bytes: &[u8], size: usize) -> Result<Vec<u8>, Corrupt> {
+    #[cfg(test)]
+    INFLATED.set(INFLATED.get() + 1);
     if size
         > bytes
             .len()
@@ -790,6 +803,65 @@ mod tests {
         // A base of the wrong size, or a copy past its end, is refused.
         assert!(apply_delta(b"hello", &delta).is_none());
         assert!(apply_delta(base, &[11, 5, 0x91, 10, 5]).is_none());
+    }
+
+    #[test]
+    fn a_base_asked_for_a_moment_ago_is_not_inflated_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str], input: &str| {
+            use std::io::Write;
+            let mut child = std::process::Command::new("git")
+                .arg("--git-dir")
+                .arg(dir.path())
+                .args(args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "git {args:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "-q", "--bare"], "");
+        let text: String = (0..200).map(|i| format!("line {i}\n")).collect();
+        let a = git(&["hash-object", "-w", "--stdin"], &text);
+        let b = git(
+            &["hash-object", "-w", "--stdin"],
+            &format!("{text}one more\n"),
+        );
+        git(
+            &[
+                "pack-objects",
+                "-q",
+                &format!("{}/objects/pack/pack", dir.path().display()),
+            ],
+            &format!("{a}{b}"),
+        );
+        let packs = Packs::open(&dir.path().join("objects"));
+        let ids = [a.trim(), b.trim()].map(|h| Oid::from_str(h).unwrap());
+        // Which of the two git stored whole, and which as a delta of it.
+        let is_delta = |id: &Oid| {
+            let (pack, at) = packs.find(id.as_bytes()).unwrap();
+            matches!(packs.packs[pack].entry_header(at).unwrap().0, 6 | 7)
+        };
+        let (delta, whole): (Vec<Oid>, Vec<Oid>) = ids.iter().partition(|id| is_delta(id));
+        assert_eq!(
+            (delta.len(), whole.len()),
+            (1, 1),
+            "git stored one as a delta of the other"
+        );
+        INFLATED.set(0);
+        packs.read(whole[0]).unwrap().unwrap();
+        let (_, built) = packs.read(delta[0]).unwrap().unwrap();
+        assert!(built.len() > text.len() - 20);
+        // The whole object once, the delta once: the base came from the objects just read.
+        assert_eq!(INFLATED.get(), 2);
     }
 
     /// An index listing `offsets` (ids `[i + 1; 20]`) for a pack of `len` bytes, 64-bit
