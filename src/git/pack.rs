@@ -654,13 +654,13 @@ fn ofs_delta_base(bytes: &[u8]) -> Option<(usize, usize)> {
     Some((distance, i + 1))
 }
 
-/// Inflates the zlib stream at the start of `bytes`, which must give exactly `size` bytes.
 #[cfg(test)]
 thread_local! {
     /// How many zlib streams this thread inflated, for the tests.
     static INFLATED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// Inflates the zlib stream at the start of `bytes`, which must give exactly `size` bytes.
 fn inflate(z: &mut Decompress, bytes: &[u8], size: usize) -> Result<Vec<u8>, Corrupt> {
     #[cfg(test)]
     INFLATED.set(INFLATED.get() + 1);
