@@ -504,10 +504,24 @@ fn malformed(id: Oid) -> git2::Error {
     git2::Error::from_str(&format!("tree {id} is malformed"))
 }
 
+/// An object id written as git writes one in a commit or tag: exactly 40 hex digits (git's
+/// `get_oid_hex`; libgit2's `Oid::from_str` also takes a shorter one, zero-filled, and costs
+/// more than the reading it replaces).
 fn parse_hex(hex: &[u8]) -> Option<Oid> {
-    std::str::from_utf8(hex)
-        .ok()
-        .and_then(|s| Oid::from_str(s).ok())
+    fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let hex: &[u8; 40] = hex.try_into().ok()?;
+    let mut raw = [0u8; 20];
+    for (byte, pair) in raw.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Oid::from_bytes(&raw).ok()
 }
 
 /// One record of a raw tree.
@@ -677,6 +691,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         (dir, repo)
+    }
+
+    #[test]
+    fn object_ids_in_headers_are_forty_hex_digits() {
+        let id = "0123456789abcdefABCDEF0123456789abcdef01";
+        assert_eq!(parse_hex(id.as_bytes()), Oid::from_str(id).ok());
+        for bad in [
+            "0123",
+            "",
+            "0123456789abcdefABCDEF0123456789abcdef012",
+            "g123456789abcdef0123456789abcdef01234567",
+        ] {
+            assert_eq!(parse_hex(bad.as_bytes()), None, "{bad}");
+        }
     }
 
     #[test]
