@@ -56,14 +56,27 @@ pub(crate) struct Objects<'r> {
     dir: std::path::PathBuf,
 }
 
-/// An object store, the pack indexes its `pack/` folder listed, and the packs opened for them.
-type OpenedPacks = (std::path::PathBuf, Vec<std::ffi::OsString>, Rc<Packs>);
+/// An object store's packs, as its `pack/` folder listed them.
+struct OpenedPacks {
+    dir: std::path::PathBuf,
+    /// The `pack/` folder's modification time when it was listed: adding or removing a pack
+    /// changes it. `None` when it could not be read (the folder is then listed on every miss).
+    listed_at: Option<std::time::SystemTime>,
+    indexes: Vec<std::ffi::OsString>,
+    packs: Rc<Packs>,
+}
 
 thread_local! {
     /// The packs opened so far, by object store: a command opens [`Objects`] in several places
     /// (repository checks, revisions, the range, the policy), and each would otherwise list the
     /// `pack/` folder again, map the packs again and rebuild the same objects.
     static OPENED: std::cell::RefCell<Vec<OpenedPacks>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread listed a `pack/` folder, for the tests.
+    static LISTINGS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// The packs of the object store `dir`, shared with every [`Objects`] of the same store. Its
@@ -74,23 +87,48 @@ fn shared_packs(dir: &std::path::Path) -> Rc<Packs> {
     let known = OPENED.with_borrow(|opened| {
         opened
             .iter()
-            .find(|(d, _, _)| d == dir)
-            .map(|(_, _, packs)| packs.clone())
+            .find(|o| o.dir == dir)
+            .map(|o| o.packs.clone())
     });
     known.unwrap_or_else(|| refreshed_packs(dir).1)
 }
 
-/// Lists the `pack/` folder of `dir` again and opens its packs if the list changed (else
-/// keeps those opened). Says whether it changed.
+/// The packs of `dir` as its `pack/` folder lists them now: listed again only if the folder
+/// changed since it was (objects of an alternate store are in none of these packs, and each
+/// would otherwise list it again), and opened again only if the list changed. Says whether
+/// the packs changed.
 fn refreshed_packs(dir: &std::path::Path) -> (bool, Rc<Packs>) {
+    let listed_at = std::fs::metadata(dir.join("pack"))
+        .and_then(|m| m.modified())
+        .ok();
+    let unchanged = OPENED.with_borrow(|opened| {
+        opened
+            .iter()
+            .find(|o| o.dir == dir && listed_at.is_some() && o.listed_at == listed_at)
+            .map(|o| o.packs.clone())
+    });
+    if let Some(packs) = unchanged {
+        return (false, packs);
+    }
+    #[cfg(test)]
+    LISTINGS.set(LISTINGS.get() + 1);
     let indexes = Packs::index_names(dir);
     OPENED.with_borrow_mut(|opened| {
-        if let Some((_, _, packs)) = opened.iter().find(|(d, i, _)| d == dir && *i == indexes) {
-            return (false, packs.clone());
+        if let Some(o) = opened
+            .iter_mut()
+            .find(|o| o.dir == dir && o.indexes == indexes)
+        {
+            o.listed_at = listed_at;
+            return (false, o.packs.clone());
         }
         let packs = Rc::new(Packs::open_indexes(dir, &indexes));
-        opened.retain(|(d, _, _)| d != dir);
-        opened.push((dir.to_path_buf(), indexes, packs.clone()));
+        opened.retain(|o| o.dir != dir);
+        opened.push(OpenedPacks {
+            dir: dir.to_path_buf(),
+            listed_at,
+            indexes,
+            packs: packs.clone(),
+        });
         (true, packs)
     })
 }
@@ -691,6 +729,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         (dir, repo)
+    }
+
+    #[test]
+    fn objects_of_an_alternate_store_do_not_list_the_pack_folder_each_time() {
+        let (dir, _) = repo();
+        let (other, other_repo) = repo();
+        let blobs: Vec<Oid> = (0..5)
+            .map(|i| other_repo.blob(format!("blob {i}").as_bytes()).unwrap())
+            .collect();
+        std::fs::create_dir_all(dir.path().join("objects/info")).unwrap();
+        std::fs::write(
+            dir.path().join("objects/info/alternates"),
+            format!("{}\n", other.path().join("objects").display()),
+        )
+        .unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        LISTINGS.set(0);
+        let objects = Objects::new(&repo).unwrap();
+        for &id in &blobs {
+            assert_eq!(objects.read(id, ObjectType::Blob).unwrap().len(), 6);
+        }
+        // Once when opened; the misses find the folder unchanged.
+        assert_eq!(LISTINGS.get(), 1);
     }
 
     #[test]
