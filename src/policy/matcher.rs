@@ -29,7 +29,7 @@ use std::path::Path;
 
 use aho_corasick::Anchored;
 use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA as Dfa;
+use aho_corasick::nfa::contiguous::NFA;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
@@ -77,7 +77,7 @@ pub struct Matcher {
     ignore_case: bool,
     /// The prefilter over `literals`, once a path needed it (`None` inside: every path is a
     /// candidate).
-    prefilter: OnceCell<Option<Dfa>>,
+    prefilter: OnceCell<Option<Literals>>,
     /// The compiled globs, once a candidate needed them.
     globs: OnceCell<Globs>,
     /// How far before a file name a literal that ends in it can start (a literal without a
@@ -130,24 +130,65 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Where the first literal of `dfa` in `hay` ends (standard semantics: the match that ends
+/// The automaton over the literals: a DFA for a policy of a usual size; past
+/// [`DFA_LITERALS`], a contiguous NFA (a hostile policy's 4,096 literals of 64 bytes made a DFA
+/// of 60 MB), as `AhoCorasick` itself chooses.
+enum Literals {
+    Dfa(aho_corasick::dfa::DFA),
+    Nfa(NFA),
+}
+
+/// The most literals scanned with a DFA (the bound `AhoCorasick` uses).
+const DFA_LITERALS: usize = 100;
+
+impl Literals {
+    fn build(literals: &[Vec<u8>], ignore_case: bool) -> Option<Literals> {
+        let kind = aho_corasick::MatchKind::Standard;
+        if literals.len() <= DFA_LITERALS {
+            aho_corasick::dfa::DFA::builder()
+                .ascii_case_insensitive(ignore_case)
+                .match_kind(kind)
+                .prefilter(false)
+                .build(literals)
+                .ok()
+                .map(Literals::Dfa)
+        } else {
+            aho_corasick::nfa::contiguous::Builder::new()
+                .ascii_case_insensitive(ignore_case)
+                .match_kind(kind)
+                .prefilter(false)
+                .build(literals)
+                .ok()
+                .map(Literals::Nfa)
+        }
+    }
+
+    fn first_end(&self, hay: &[u8]) -> Option<usize> {
+        match self {
+            Literals::Dfa(dfa) => first_end(dfa, hay),
+            Literals::Nfa(nfa) => first_end(nfa, hay),
+        }
+    }
+}
+
+/// Where the first literal of `aut` in `hay` ends (standard semantics: the match that ends
 /// first), the way `AhoCorasick::find` reports it, without its per-search set-up.
-fn first_end(dfa: &Dfa, hay: &[u8]) -> Option<usize> {
-    // A DFA built with the default start kind has an unanchored start state; without one,
-    // every path would be a candidate (correct, only slower), never none.
-    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+fn first_end(aut: &impl Automaton, hay: &[u8]) -> Option<usize> {
+    // An automaton built with the default start kind has an unanchored start state; without
+    // one, every path would be a candidate (correct, only slower), never none.
+    let Ok(mut sid) = aut.start_state(Anchored::No) else {
         return Some(0);
     };
-    if dfa.is_match(sid) {
+    if aut.is_match(sid) {
         return Some(0);
     }
     for (at, &b) in hay.iter().enumerate() {
-        sid = dfa.next_state(Anchored::No, sid, b);
-        if dfa.is_special(sid) {
-            if dfa.is_match(sid) {
+        sid = aut.next_state(Anchored::No, sid, b);
+        if aut.is_special(sid) {
+            if aut.is_match(sid) {
                 return Some(at + 1);
             }
-            if dfa.is_dead(sid) {
+            if aut.is_dead(sid) {
                 return None;
             }
         }
@@ -231,20 +272,16 @@ impl Matcher {
         })
     }
 
-    fn prefilter(&self) -> Option<&Dfa> {
+    fn prefilter(&self) -> Option<&Literals> {
         self.prefilter
             .get_or_init(|| {
                 // An automaton that cannot be built (past the crate's limits) is no prefilter:
                 // every path is then a candidate.
-                // A bare DFA, stepped by [`first_end`]: the haystacks are short (a folder once,
-                // then file names), where the searcher's own set-up and prefilter cost more
-                // than the scan (the prefilter's byte, `y` of `.py`, is in nearly every name).
-                Dfa::builder()
-                    .ascii_case_insensitive(self.ignore_case)
-                    .match_kind(aho_corasick::MatchKind::Standard)
-                    .prefilter(false)
-                    .build(self.literals.as_ref()?)
-                    .ok()
+                // A bare automaton, stepped by [`first_end`]: the haystacks are short (a folder
+                // once, then file names), where the searcher's own set-up and prefilter cost
+                // more than the scan (the prefilter's byte, `y` of `.py`, is in nearly every
+                // name).
+                Literals::build(self.literals.as_ref()?, self.ignore_case)
             })
             .as_ref()
     }
@@ -334,12 +371,12 @@ impl Matcher {
             return Some(0);
         };
         let Some(slash) = memchr::memrchr(b'/', path) else {
-            return first_end(ac, path);
+            return ac.first_end(path);
         };
         let folder = &path[..=slash];
         let mut last = self.last_folder.borrow_mut();
         if last.0 != folder {
-            let end = first_end(ac, folder);
+            let end = ac.first_end(folder);
             last.0.clear();
             last.0.extend_from_slice(folder);
             last.1 = end;
@@ -351,7 +388,7 @@ impl Matcher {
         // None ends inside the folder: one that ends later starts in the name, or at most
         // `look_back` bytes before it when it holds a `/`.
         let start = (slash + 1).saturating_sub(self.look_back);
-        first_end(ac, &path[start..]).map(|end| start + end)
+        ac.first_end(&path[start..]).map(|end| start + end)
     }
 
     /// The allow entry that keeps `path`, if any: the first in the policy whose path is `path`
@@ -558,10 +595,14 @@ mod tests {
     fn literal_end_with_the_folder_remembered_is_a_whole_scan() {
         // Literals inside folder names, across the `/` and in file names; paths asked in
         // sorted order (as the index gives them) and then shuffled.
-        let policies: [&[&str]; 3] = [
+        // The last has more literals than a DFA is built for (an NFA scans them).
+        let many: Vec<String> = (0..150).map(|i| format!("x{i}/e/__pycache__/")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let policies: [&[&str]; 4] = [
             DEFAULT_FORBID,
             &["x/__pycache__/", "*.pyc", "b/c.py[co]", "d/e"],
             &["ab/cd/efgh", "*.PYC", "__pycache__/"],
+            &many,
         ];
         let parts = [
             "x",
@@ -576,6 +617,8 @@ mod tests {
             "PYC",
             "d",
             "e",
+            "x7",
+            "x149",
         ];
         let mut seed = 7u64;
         let mut next = |n: usize| {
