@@ -117,10 +117,11 @@ pub fn check_staged(
     if !probes.is_empty() {
         let mut excludes = Excludes::for_repo(repo)?;
         excludes.only_in_folders(
+            // Below the root: each folder without its `/` (the root's is empty).
             rule_folders
                 .iter()
-                .filter(|dir| !dir.is_empty())
-                .map(|dir| dir[..dir.len() - 1].to_vec())
+                .filter_map(|dir| dir.strip_suffix(b"/"))
+                .map(<[u8]>::to_vec)
                 .collect(),
         );
         let workdir = repo.workdir()?;

@@ -773,18 +773,13 @@ mod tests {
         let (dir, repo) = repo();
         // Moves the loose object `id` into a pack of its own, as a repack would.
         let pack = |id: Oid| {
-            let mut child = std::process::Command::new("git")
-                .arg("--git-dir")
-                .arg(dir.path())
-                .args(["pack-objects", "-q"])
-                .arg(dir.path().join("objects/pack/pack"))
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            writeln!(child.stdin.take().unwrap(), "{id}").unwrap();
-            assert!(child.wait().unwrap().success());
+            let pack = dir.path().join("objects/pack/pack");
+            let pack = pack.to_str().unwrap();
+            crate::git::run_git(
+                dir.path(),
+                &["pack-objects", "-q", pack],
+                &format!("{id}\n"),
+            );
             let hex = id.to_string();
             std::fs::remove_file(dir.path().join("objects").join(&hex[..2]).join(&hex[2..]))
                 .unwrap();

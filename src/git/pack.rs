@@ -808,26 +808,7 @@ mod tests {
     #[test]
     fn a_base_asked_for_a_moment_ago_is_not_inflated_again() {
         let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str], input: &str| {
-            use std::io::Write;
-            let mut child = std::process::Command::new("git")
-                .arg("--git-dir")
-                .arg(dir.path())
-                .args(args)
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "git {args:?}");
-            String::from_utf8(out.stdout).unwrap()
-        };
+        let git = |args: &[&str], input: &str| crate::git::run_git(dir.path(), args, input);
         git(&["init", "-q", "--bare"], "");
         let text: String = (0..200).map(|i| format!("line {i}\n")).collect();
         let a = git(&["hash-object", "-w", "--stdin"], &text);
